@@ -1,0 +1,549 @@
+//! The DHCP message (RFC 2131 §2): a checked view over a buffer with named field ranges, and an
+//! owned representation with symmetric `parse` and `emit`, in the manner of smoltcp's `wire`.
+
+use std::net::Ipv4Addr;
+
+use crate::error::{DecodeError, DecodeErrorKind, Field};
+use crate::options::{emit_option, OptionSet, Region};
+use crate::tlv::{EncodeError, END};
+
+/// Byte ranges of the fixed header.
+pub mod field {
+    use core::ops::Range;
+    pub const OP: usize = 0;
+    pub const HTYPE: usize = 1;
+    pub const HLEN: usize = 2;
+    pub const HOPS: usize = 3;
+    pub const XID: Range<usize> = 4..8;
+    pub const SECS: Range<usize> = 8..10;
+    pub const FLAGS: Range<usize> = 10..12;
+    pub const CIADDR: Range<usize> = 12..16;
+    pub const YIADDR: Range<usize> = 16..20;
+    pub const SIADDR: Range<usize> = 20..24;
+    pub const GIADDR: Range<usize> = 24..28;
+    pub const CHADDR: Range<usize> = 28..44;
+    pub const SNAME: Range<usize> = 44..108;
+    pub const FILE: Range<usize> = 108..236;
+    pub const MAGIC: Range<usize> = 236..240;
+    pub const OPTIONS: usize = 240;
+}
+
+pub const MAGIC_COOKIE: [u8; 4] = [0x63, 0x82, 0x53, 0x63];
+pub const OP_BOOTREQUEST: u8 = 1;
+pub const OP_BOOTREPLY: u8 = 2;
+pub const HTYPE_ETHERNET: u8 = 1;
+/// The broadcast bit of `flags` (RFC 2131 §2, figure 2).
+pub const FLAG_BROADCAST: u16 = 0x8000;
+/// BOOTP relays may drop anything shorter (RFC 1542 §2.1); servers pad replies to this.
+pub const MIN_MESSAGE_LEN: usize = 300;
+
+/// Option codes ucprov reads or writes.
+pub mod code {
+    pub const SUBNET_MASK: u8 = 1;
+    pub const ROUTER: u8 = 3;
+    pub const DNS_SERVERS: u8 = 6;
+    pub const DOMAIN_NAME: u8 = 15;
+    pub const NTP_SERVERS: u8 = 42;
+    pub const VENDOR_SPECIFIC: u8 = 43;
+    pub const LEASE_TIME: u8 = 51;
+    pub const OVERLOAD: u8 = 52;
+    pub const MESSAGE_TYPE: u8 = 53;
+    pub const SERVER_ID: u8 = 54;
+    pub const PARAMETER_REQUEST_LIST: u8 = 55;
+    pub const MAX_MESSAGE_SIZE: u8 = 57;
+    pub const VENDOR_CLASS: u8 = 60;
+    pub const CLIENT_ID: u8 = 61;
+    pub const SIP_SERVERS: u8 = 120;
+}
+
+/// Option 53 values (RFC 2132 §9.6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum MessageType {
+    Discover,
+    Offer,
+    Request,
+    Decline,
+    Ack,
+    Nak,
+    Release,
+    Inform,
+    Other(u8),
+}
+
+impl MessageType {
+    pub fn from_u8(v: u8) -> Self {
+        use MessageType::*;
+        match v {
+            1 => Discover,
+            2 => Offer,
+            3 => Request,
+            4 => Decline,
+            5 => Ack,
+            6 => Nak,
+            7 => Release,
+            8 => Inform,
+            other => Other(other),
+        }
+    }
+
+    pub fn to_u8(self) -> u8 {
+        use MessageType::*;
+        match self {
+            Discover => 1,
+            Offer => 2,
+            Request => 3,
+            Decline => 4,
+            Ack => 5,
+            Nak => 6,
+            Release => 7,
+            Inform => 8,
+            Other(v) => v,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        use MessageType::*;
+        match self {
+            Discover => "DHCPDISCOVER",
+            Offer => "DHCPOFFER",
+            Request => "DHCPREQUEST",
+            Decline => "DHCPDECLINE",
+            Ack => "DHCPACK",
+            Nak => "DHCPNAK",
+            Release => "DHCPRELEASE",
+            Inform => "DHCPINFORM",
+            Other(_) => "unknown",
+        }
+    }
+}
+
+/// A read-only view of a DHCP message. Construct with [`Packet::new_checked`].
+#[derive(Debug, Clone, Copy)]
+pub struct Packet<T: AsRef<[u8]>> {
+    buffer: T,
+}
+
+fn ip(bytes: &[u8]) -> Ipv4Addr {
+    match bytes {
+        [a, b, c, d] => Ipv4Addr::new(*a, *b, *c, *d),
+        _ => Ipv4Addr::UNSPECIFIED,
+    }
+}
+
+impl<T: AsRef<[u8]>> Packet<T> {
+    /// Check that the fixed header and the magic cookie are there; every accessor is then
+    /// in bounds.
+    pub fn new_checked(buffer: T) -> Result<Self, DecodeError> {
+        let b = buffer.as_ref();
+        if b.len() < field::OPTIONS {
+            return Err(DecodeError::new(
+                b.len(),
+                Field::Header,
+                DecodeErrorKind::MessageTooShort { len: b.len() },
+            ));
+        }
+        let found = [b[236], b[237], b[238], b[239]];
+        if found != MAGIC_COOKIE {
+            return Err(DecodeError::new(
+                field::MAGIC.start,
+                Field::Header,
+                DecodeErrorKind::BadMagicCookie { found },
+            ));
+        }
+        Ok(Packet { buffer })
+    }
+
+    fn b(&self) -> &[u8] {
+        self.buffer.as_ref()
+    }
+
+    pub fn op(&self) -> u8 {
+        self.b()[field::OP]
+    }
+    pub fn htype(&self) -> u8 {
+        self.b()[field::HTYPE]
+    }
+    pub fn hlen(&self) -> u8 {
+        self.b()[field::HLEN]
+    }
+    pub fn hops(&self) -> u8 {
+        self.b()[field::HOPS]
+    }
+    pub fn xid(&self) -> u32 {
+        let x = &self.b()[field::XID];
+        u32::from_be_bytes([x[0], x[1], x[2], x[3]])
+    }
+    pub fn secs(&self) -> u16 {
+        let x = &self.b()[field::SECS];
+        u16::from_be_bytes([x[0], x[1]])
+    }
+    pub fn flags(&self) -> u16 {
+        let x = &self.b()[field::FLAGS];
+        u16::from_be_bytes([x[0], x[1]])
+    }
+    pub fn ciaddr(&self) -> Ipv4Addr {
+        ip(&self.b()[field::CIADDR])
+    }
+    pub fn yiaddr(&self) -> Ipv4Addr {
+        ip(&self.b()[field::YIADDR])
+    }
+    pub fn siaddr(&self) -> Ipv4Addr {
+        ip(&self.b()[field::SIADDR])
+    }
+    pub fn giaddr(&self) -> Ipv4Addr {
+        ip(&self.b()[field::GIADDR])
+    }
+    /// All 16 bytes of `chaddr`; the hardware address is the first `hlen` of them.
+    pub fn chaddr(&self) -> [u8; 16] {
+        let mut out = [0; 16];
+        out.copy_from_slice(&self.b()[field::CHADDR]);
+        out
+    }
+    /// The client hardware address, `hlen` bytes (clamped to 16).
+    pub fn hardware_address(&self) -> &[u8] {
+        let len = usize::from(self.hlen()).min(16);
+        &self.b()[field::CHADDR][..len]
+    }
+
+    /// Every option instance: the options field (which must end with option 255), then `file`
+    /// and `sname` when option 52 says they carry options (RFC 2131 §4.1, RFC 3396 §5).
+    pub fn options(&self) -> Result<OptionSet<'_>, DecodeError> {
+        let b = self.b();
+        let main = OptionSet::walk(&b[field::OPTIONS..], field::OPTIONS, Region::Options);
+        if let Some(e) = main.error {
+            return Err(e);
+        }
+        if main.end.is_none() {
+            return Err(DecodeError::new(
+                b.len(),
+                Field::Option { code: END },
+                DecodeErrorKind::MissingEnd,
+            ));
+        }
+        let mut set = main.set;
+        let overload = match set.get(code::OVERLOAD).as_deref() {
+            None => 0,
+            Some([v @ 1..=3]) => *v,
+            Some(_) => {
+                let at = set
+                    .parts(code::OVERLOAD)
+                    .next()
+                    .map_or(field::OPTIONS, |i| i.offset);
+                return Err(DecodeError::new(
+                    at,
+                    Field::Option {
+                        code: code::OVERLOAD,
+                    },
+                    DecodeErrorKind::BadOverload,
+                ));
+            }
+        };
+        for (bit, range, region) in [
+            (1, field::FILE, Region::File),
+            (2, field::SNAME, Region::Sname),
+        ] {
+            if overload & bit != 0 {
+                let start = range.start;
+                let walk = OptionSet::walk(&b[range], start, region);
+                if let Some(e) = walk.error {
+                    return Err(e);
+                }
+                set.extend(walk.set);
+            }
+        }
+        Ok(set)
+    }
+}
+
+/// An owned DHCP message. `options` holds whole values; `emit` splits long ones (RFC 3396).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DhcpMessage {
+    pub op: u8,
+    pub htype: u8,
+    pub hlen: u8,
+    pub hops: u8,
+    pub xid: u32,
+    pub secs: u16,
+    pub flags: u16,
+    pub ciaddr: Ipv4Addr,
+    pub yiaddr: Ipv4Addr,
+    pub siaddr: Ipv4Addr,
+    pub giaddr: Ipv4Addr,
+    pub chaddr: [u8; 16],
+    /// `sname` and `file` as raw bytes (when not overloaded, NUL-padded text).
+    pub sname: [u8; 64],
+    pub file: [u8; 128],
+    /// Options in emit order, each value whole. Codes 0 and 255 are not options.
+    pub options: Vec<(u8, Vec<u8>)>,
+}
+
+impl Default for DhcpMessage {
+    fn default() -> Self {
+        DhcpMessage {
+            op: OP_BOOTREQUEST,
+            htype: HTYPE_ETHERNET,
+            hlen: 6,
+            hops: 0,
+            xid: 0,
+            secs: 0,
+            flags: 0,
+            ciaddr: Ipv4Addr::UNSPECIFIED,
+            yiaddr: Ipv4Addr::UNSPECIFIED,
+            siaddr: Ipv4Addr::UNSPECIFIED,
+            giaddr: Ipv4Addr::UNSPECIFIED,
+            chaddr: [0; 16],
+            sname: [0; 64],
+            file: [0; 128],
+            options: Vec::new(),
+        }
+    }
+}
+
+impl DhcpMessage {
+    /// Read a message: the header, and every option joined per RFC 3396 in packet order.
+    /// When `file`/`sname` carry options they are zeroed here, as they hold no names.
+    pub fn parse(bytes: &[u8]) -> Result<Self, DecodeError> {
+        let p = Packet::new_checked(bytes)?;
+        let set = p.options()?;
+        let b = bytes;
+        let mut sname = [0; 64];
+        let mut file = [0; 128];
+        let overload = set
+            .get(code::OVERLOAD)
+            .and_then(|v| v.first().copied())
+            .unwrap_or(0);
+        if overload & 2 == 0 {
+            sname.copy_from_slice(&b[field::SNAME]);
+        }
+        if overload & 1 == 0 {
+            file.copy_from_slice(&b[field::FILE]);
+        }
+        let options = set
+            .codes()
+            .into_iter()
+            .filter(|&c| c != code::OVERLOAD)
+            .filter_map(|c| set.get(c).map(|v| (c, v.into_owned())))
+            .collect();
+        Ok(DhcpMessage {
+            op: p.op(),
+            htype: p.htype(),
+            hlen: p.hlen(),
+            hops: p.hops(),
+            xid: p.xid(),
+            secs: p.secs(),
+            flags: p.flags(),
+            ciaddr: p.ciaddr(),
+            yiaddr: p.yiaddr(),
+            siaddr: p.siaddr(),
+            giaddr: p.giaddr(),
+            chaddr: p.chaddr(),
+            sname,
+            file,
+            options,
+        })
+    }
+
+    /// Write the message into `out` (cleared first, so a buffer can be reused per packet):
+    /// header, cookie, options split per RFC 3396, end, then pad to 300 bytes.
+    pub fn emit(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        out.clear();
+        out.push(self.op);
+        out.push(self.htype);
+        out.push(self.hlen);
+        out.push(self.hops);
+        out.extend_from_slice(&self.xid.to_be_bytes());
+        out.extend_from_slice(&self.secs.to_be_bytes());
+        out.extend_from_slice(&self.flags.to_be_bytes());
+        for a in [self.ciaddr, self.yiaddr, self.siaddr, self.giaddr] {
+            out.extend_from_slice(&a.octets());
+        }
+        out.extend_from_slice(&self.chaddr);
+        out.extend_from_slice(&self.sname);
+        out.extend_from_slice(&self.file);
+        out.extend_from_slice(&MAGIC_COOKIE);
+        for (c, v) in &self.options {
+            emit_option(*c, v, out)?;
+        }
+        out.push(END);
+        if out.len() < MIN_MESSAGE_LEN {
+            out.resize(MIN_MESSAGE_LEN, 0);
+        }
+        Ok(())
+    }
+
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::with_capacity(MIN_MESSAGE_LEN);
+        self.emit(&mut out)?;
+        Ok(out)
+    }
+
+    pub fn option(&self, code: u8) -> Option<&[u8]> {
+        self.options
+            .iter()
+            .find(|(c, _)| *c == code)
+            .map(|(_, v)| v.as_slice())
+    }
+
+    pub fn message_type(&self) -> Option<MessageType> {
+        match self.option(code::MESSAGE_TYPE) {
+            Some([t]) => Some(MessageType::from_u8(*t)),
+            _ => None,
+        }
+    }
+
+    /// The hardware address, `hlen` bytes (clamped to 16).
+    pub fn hardware_address(&self) -> &[u8] {
+        &self.chaddr[..usize::from(self.hlen).min(16)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inform() -> DhcpMessage {
+        let mut chaddr = [0; 16];
+        chaddr[..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 0x10]);
+        DhcpMessage {
+            xid: 0x1234_5678,
+            ciaddr: Ipv4Addr::new(192, 0, 2, 10),
+            chaddr,
+            options: vec![
+                (code::MESSAGE_TYPE, vec![8]),
+                (code::VENDOR_CLASS, b"MS-UC-Client".to_vec()),
+                (code::PARAMETER_REQUEST_LIST, vec![1, 6, 43, 120]),
+            ],
+            ..DhcpMessage::default()
+        }
+    }
+
+    #[test]
+    fn emit_lays_out_fields_at_their_offsets() {
+        let bytes = inform().to_bytes().unwrap();
+        assert_eq!(bytes.len(), MIN_MESSAGE_LEN);
+        assert_eq!(&bytes[field::XID], &[0x12, 0x34, 0x56, 0x78]);
+        assert_eq!(&bytes[field::CIADDR], &[192, 0, 2, 10]);
+        assert_eq!(&bytes[field::MAGIC], &MAGIC_COOKIE);
+        // The exact bytes from DHCP-SERVERS.md §4.1's test client.
+        let opts = &bytes[field::OPTIONS..field::OPTIONS + 24];
+        assert_eq!(
+            opts,
+            b"\x35\x01\x08\x3C\x0CMS-UC-Client\x37\x04\x01\x06\x2B\x78\xFF"
+        );
+    }
+
+    #[test]
+    fn parse_emit_round_trip() {
+        let m = inform();
+        let parsed = DhcpMessage::parse(&m.to_bytes().unwrap()).unwrap();
+        assert_eq!(parsed, m);
+        assert_eq!(parsed.message_type(), Some(MessageType::Inform));
+        assert_eq!(parsed.hardware_address(), &[0x02, 0, 0, 0, 0, 0x10]);
+    }
+
+    #[test]
+    fn long_option_is_split_and_joined() {
+        let mut m = inform();
+        m.options.push((43, vec![0x5A; 300]));
+        let bytes = m.to_bytes().unwrap();
+        let p = Packet::new_checked(&bytes[..]).unwrap();
+        let set = p.options().unwrap();
+        assert_eq!(set.parts(43).count(), 2);
+        assert_eq!(set.get(43).unwrap().len(), 300);
+        assert_eq!(DhcpMessage::parse(&bytes).unwrap(), m);
+    }
+
+    #[test]
+    fn overloaded_file_and_sname_are_read_after_options() {
+        let mut bytes = inform().to_bytes().unwrap();
+        // Options field: 53, 52=3, 43 part one, end. file: 43 part two. sname: 43 part three.
+        bytes.truncate(field::OPTIONS);
+        bytes.extend_from_slice(&[53, 1, 8, 52, 1, 3, 43, 2, b'a', b'b', 255]);
+        bytes[field::FILE.start..field::FILE.start + 5].copy_from_slice(&[43, 1, b'c', 255, 0]);
+        bytes[field::SNAME.start..field::SNAME.start + 4].copy_from_slice(&[43, 1, b'd', 255]);
+        let p = Packet::new_checked(&bytes[..]).unwrap();
+        let set = p.options().unwrap();
+        assert_eq!(set.get(43).as_deref(), Some(&b"abcd"[..]));
+        let parts: Vec<Region> = set.parts(43).map(|i| i.region).collect();
+        assert_eq!(parts, vec![Region::Options, Region::File, Region::Sname]);
+    }
+
+    #[test]
+    fn malformed_messages_are_rejected_with_offsets() {
+        assert_eq!(
+            Packet::new_checked(&[0u8; 100][..]).unwrap_err().kind,
+            DecodeErrorKind::MessageTooShort { len: 100 }
+        );
+        let mut bytes = inform().to_bytes().unwrap();
+        bytes[237] = 0;
+        assert_eq!(
+            Packet::new_checked(&bytes[..]).unwrap_err(),
+            DecodeError::new(
+                236,
+                Field::Header,
+                DecodeErrorKind::BadMagicCookie {
+                    found: [0x63, 0, 0x53, 0x63]
+                }
+            )
+        );
+        let mut bytes = inform().to_bytes().unwrap();
+        bytes.truncate(field::OPTIONS + 3);
+        assert_eq!(
+            DhcpMessage::parse(&bytes).unwrap_err().kind,
+            DecodeErrorKind::MissingEnd
+        );
+        let mut bytes = inform().to_bytes().unwrap();
+        bytes.truncate(field::OPTIONS);
+        bytes.extend_from_slice(&[53, 1, 8, 60, 40, b'M']);
+        assert_eq!(
+            DhcpMessage::parse(&bytes).unwrap_err(),
+            DecodeError::new(
+                244,
+                Field::Option { code: 60 },
+                DecodeErrorKind::LengthPastEnd {
+                    declared: 40,
+                    available: 1
+                }
+            )
+        );
+        let mut bytes = inform().to_bytes().unwrap();
+        bytes.truncate(field::OPTIONS);
+        bytes.extend_from_slice(&[52, 1, 7, 255]);
+        assert_eq!(
+            DhcpMessage::parse(&bytes).unwrap_err().kind,
+            DecodeErrorKind::BadOverload
+        );
+    }
+
+    #[test]
+    fn thousands_of_pads_are_fine() {
+        let mut bytes = inform().to_bytes().unwrap();
+        bytes.truncate(field::OPTIONS);
+        bytes.extend(std::iter::repeat_n(0, 5000));
+        bytes.extend_from_slice(&[53, 1, 8, 255]);
+        assert_eq!(
+            DhcpMessage::parse(&bytes).unwrap().message_type(),
+            Some(MessageType::Inform)
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_bytes_never_panic(data in proptest::collection::vec(proptest::num::u8::ANY, 0..700)) {
+            let _ = DhcpMessage::parse(&data);
+        }
+
+        #[test]
+        fn any_bytes_after_cookie_never_panic(tail in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+            let mut bytes = inform().to_bytes().unwrap();
+            bytes.truncate(field::OPTIONS);
+            bytes.extend_from_slice(&tail);
+            if let Ok(m) = DhcpMessage::parse(&bytes) {
+                // Whatever parses re-emits and parses to the same message.
+                let again = DhcpMessage::parse(&m.to_bytes().unwrap()).unwrap();
+                proptest::prop_assert_eq!(again, m);
+            }
+        }
+    }
+}
