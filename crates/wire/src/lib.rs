@@ -29,6 +29,6 @@ pub use error::{DecodeError, DecodeErrorKind, Field};
 pub use hex::{parse_hex, HexError, HexStyle};
 pub use message::{DhcpMessage, MessageType, Packet};
 pub use options::OptionSet;
-pub use profile::{MsUcProfile, ProfileError, Scheme};
+pub use profile::{MsUcProfile, ProfileError, Provisioning, ProvisioningError, Scheme};
 pub use sip_servers::{Compression, SipServers};
 pub use vendor::VendorOptions;

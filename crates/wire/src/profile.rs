@@ -256,6 +256,56 @@ impl MsUcProfile {
     }
 }
 
+/// Everything a DHCP server sends a UC device: option 43 from the profile and option 120.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Provisioning {
+    pub profile: MsUcProfile,
+    /// Registrars for option 120; Lync needs names (TLS checks them), addresses are allowed.
+    pub sip_servers: SipServers,
+    #[cfg_attr(feature = "serde", serde(skip))]
+    pub compression: Compression,
+}
+
+impl Provisioning {
+    /// DHCPUtil's defaults: one registrar, web services on the same FQDN unless given.
+    pub fn new(sip_fqdn: impl Into<String>, web_fqdn: Option<String>) -> Self {
+        let sip = sip_fqdn.into();
+        let web = web_fqdn.unwrap_or_else(|| sip.clone());
+        Provisioning {
+            profile: MsUcProfile::new(web),
+            sip_servers: SipServers::Names(vec![sip]),
+            compression: Compression::Off,
+        }
+    }
+
+    /// Option 43's data (sub-option TLVs, no header).
+    pub fn option43(&self) -> Result<Vec<u8>, ProfileError> {
+        self.profile.option43()
+    }
+
+    /// Option 120's data (encoding byte first, no header).
+    pub fn option120(&self) -> Result<Vec<u8>, SipServersError> {
+        self.sip_servers.to_bytes(self.compression)
+    }
+
+    /// Validate both options; the error says which field and how to fix it.
+    pub fn validate(&self) -> Result<(), ProvisioningError> {
+        self.option43()?;
+        self.option120()?;
+        Ok(())
+    }
+}
+
+/// Either option of a [`Provisioning`] is invalid.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProvisioningError {
+    #[error("option 43: {0}")]
+    Profile(#[from] ProfileError),
+    #[error("option 120: {0}")]
+    SipServers(#[from] SipServersError),
+}
+
 /// The option 120 a profile goes with: the registrar FQDNs, names encoded (Lync needs names
 /// for TLS).
 pub fn sip_option(names: &[String], compression: Compression) -> Result<Vec<u8>, SipServersError> {

@@ -1,0 +1,30 @@
+//! The command line: one variant per subcommand, each with its own `Args` struct in `cmd/`.
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd;
+
+const AFTER_HELP: &str = "\
+Exit codes: 0 ok, 1 invalid data, 2 usage, 3 environment (file, socket, peer).
+
+Examples:
+  ucprov encode --sip-server lync.schertz.local
+  ucprov decode 2B5A010C4D532D55432D436C69656E74...
+  ucprov decode --as option120 00046C796E63077363686572747A056C6F63616C00";
+
+/// Provision Lync / Skype for Business devices over DHCP: compute, decode, configure, serve and
+/// probe options 43 and 120 and the certificate provisioning service.
+#[derive(Debug, Parser)]
+#[command(name = "ucprov", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute options 43 and 120 for a pool, like DHCPUtil.exe, in every output form.
+    Encode(cmd::encode::EncodeArgs),
+    /// Decode a hex dump of option 43, option 120 or a run of DHCP options, annotated.
+    Decode(cmd::decode::DecodeArgs),
+}

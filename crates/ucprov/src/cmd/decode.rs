@@ -1,0 +1,286 @@
+//! `ucprov decode`: any hex dump of option 43, option 120, a run of options or a whole DHCP
+//! message, annotated, with every problem at its byte offset.
+
+use std::io::Read;
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use ucprov_wire::hex::parse_hex;
+use ucprov_wire::message::{code, Packet, MAGIC_COOKIE};
+use ucprov_wire::options::{OptionSet, Region};
+use ucprov_wire::tlv::{Layer, Tlv, TlvIter};
+
+use crate::annotate::{self, has_error, Finding, Option120Report, Option43Report, OptionRow};
+use crate::exit::{CliError, CliResult};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DecodeAs {
+    /// Option 43: `2B LL` + sub-options, or bare sub-options.
+    Option43,
+    /// Option 120: `78 LL` + data, or bare data (encoding byte first).
+    Option120,
+    /// A run of DHCP options (code, length, value …).
+    Options,
+    /// A whole DHCP message (BOOTP header, magic cookie, options).
+    Message,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  ucprov decode 2B5A010C4D532D55432D436C69656E74...\n  echo 00046C796E63077363686572747A056C6F63616C00 | ucprov decode -\n  ucprov decode --as options --json 350105..."
+)]
+pub struct DecodeArgs {
+    /// Hex to decode, in any common notation; `-` or nothing reads standard input.
+    #[arg(value_name = "HEX|-")]
+    pub input: Vec<String>,
+
+    /// Decode as this instead of detecting it.
+    #[arg(long = "as", value_enum, value_name = "KIND")]
+    pub kind: Option<DecodeAs>,
+
+    /// Emit the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DecodeReport {
+    pub input_length: usize,
+    pub decoded_as: DecodeAs,
+    pub detection: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub option43: Option<Option43Report>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub option120: Option<Option120Report>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<OptionRow>>,
+    pub findings: Vec<Finding>,
+}
+
+impl DecodeReport {
+    fn all_findings(&self) -> Vec<Finding> {
+        let mut all = self.findings.clone();
+        if let Some(r) = &self.option43 {
+            all.extend(r.findings.iter().cloned());
+        }
+        if let Some(r) = &self.option120 {
+            all.extend(r.findings.iter().cloned());
+        }
+        for o in self.options.iter().flatten() {
+            if let Some(r) = &o.option43 {
+                all.extend(r.findings.iter().cloned());
+            }
+            if let Some(r) = &o.option120 {
+                all.extend(r.findings.iter().cloned());
+            }
+        }
+        all
+    }
+}
+
+pub fn run(args: &DecodeArgs) -> CliResult {
+    let text = read_input(&args.input)?;
+    let bytes = parse_hex(&text).map_err(CliError::invalid)?;
+    let report = decode(&bytes, args.kind);
+    if args.json {
+        let s = serde_json::to_string_pretty(&report)
+            .map_err(|e| CliError::env(format!("JSON output: {e}")))?;
+        println!("{s}");
+    } else {
+        print!("{}", render(&report));
+    }
+    if has_error(&report.all_findings()) {
+        return Err(CliError::invalid(
+            "the data is malformed; see the errors above",
+        ));
+    }
+    Ok(())
+}
+
+fn read_input(args: &[String]) -> CliResult<String> {
+    if args.is_empty() || (args.len() == 1 && args[0] == "-") {
+        let mut s = String::new();
+        std::io::stdin()
+            .take(16 * 1024 * 1024)
+            .read_to_string(&mut s)
+            .map_err(|e| CliError::env(format!("reading standard input: {e}")))?;
+        return Ok(s);
+    }
+    Ok(args.join(" "))
+}
+
+/// Decode `bytes` as `kind`, or as what they look like.
+pub fn decode(bytes: &[u8], kind: Option<DecodeAs>) -> DecodeReport {
+    let (kind, detection) = match kind {
+        Some(k) => (k, "as requested with --as".to_string()),
+        None => detect(bytes),
+    };
+    let mut report = DecodeReport {
+        input_length: bytes.len(),
+        decoded_as: kind,
+        detection,
+        option43: None,
+        option120: None,
+        options: None,
+        findings: Vec::new(),
+    };
+    match kind {
+        DecodeAs::Option43 => {
+            let (data, base, header) = strip_header(bytes, code::VENDOR_SPECIFIC, &mut report);
+            report.option43 = Some(annotate::option43(data, base, header));
+        }
+        DecodeAs::Option120 => {
+            let (data, base, _) = strip_header(bytes, code::SIP_SERVERS, &mut report);
+            report.option120 = Some(annotate::option120(data, base));
+        }
+        DecodeAs::Options => {
+            let walk = OptionSet::walk(bytes, 0, Region::Options);
+            if let Some(e) = &walk.error {
+                report.findings.push(Finding::from_decode(e));
+            }
+            report.options = Some(annotate::options(&walk.set));
+        }
+        DecodeAs::Message => match Packet::new_checked(bytes) {
+            Err(e) => report.findings.push(Finding::from_decode(&e)),
+            Ok(p) => match p.options() {
+                Ok(set) => report.options = Some(annotate::options(&set)),
+                Err(e) => {
+                    report.findings.push(Finding::from_decode(&e));
+                    let walk = OptionSet::walk(&bytes[240..], 240, Region::Options);
+                    report.options = Some(annotate::options(&walk.set));
+                }
+            },
+        },
+    }
+    report
+}
+
+/// Split off a `CODE LL` header when the bytes start with one; check LL against what is there.
+fn strip_header<'a>(
+    bytes: &'a [u8],
+    code: u8,
+    report: &mut DecodeReport,
+) -> (&'a [u8], usize, Option<usize>) {
+    match bytes {
+        [c, len, rest @ ..] if *c == code && looks_like_header(code, *len, rest) => {
+            let declared = usize::from(*len);
+            if rest.len() < declared {
+                report
+                    .findings
+                    .push(Finding::from_decode(&ucprov_wire::DecodeError::new(
+                        1,
+                        ucprov_wire::Field::Option { code },
+                        ucprov_wire::DecodeErrorKind::LengthPastEnd {
+                            declared,
+                            available: rest.len(),
+                        },
+                    )));
+                (rest, 2, Some(declared))
+            } else {
+                if rest.len() > declared {
+                    report.findings.push(Finding {
+                        severity: annotate::Severity::Warning,
+                        offset: Some(2 + declared),
+                        message: format!(
+                            "{} bytes follow the end of option {code} (length {declared}); decode them with --as options",
+                            rest.len() - declared
+                        ),
+                        fix: None,
+                    });
+                }
+                (&rest[..declared], 2, Some(declared))
+            }
+        }
+        _ => (bytes, 0, None),
+    }
+}
+
+fn looks_like_header(code: u8, len: u8, rest: &[u8]) -> bool {
+    match code {
+        // Bare sub-options never start with code 43 in the MS-UC-Client space, so 2B is a header.
+        43 => true,
+        // Bare option 120 data starts with encoding 0 or 1; 78 would be an unknown encoding.
+        _ => usize::from(len) <= rest.len() + 16 && matches!(rest.first(), Some(0 | 1)),
+    }
+}
+
+/// Guess what was pasted, and say why.
+fn detect(bytes: &[u8]) -> (DecodeAs, String) {
+    if bytes.len() >= 240 && bytes[236..240] == MAGIC_COOKIE {
+        return (
+            DecodeAs::Message,
+            "a DHCP message: magic cookie 63 82 53 63 at byte 236".into(),
+        );
+    }
+    match bytes {
+        [0x2B, len, rest @ ..] if usize::from(*len) >= rest.len() => {
+            return (
+                DecodeAs::Option43,
+                format!("option 43 with its header: 2B, length {len}"),
+            )
+        }
+        [0x78, len, enc @ (0 | 1), ..] if usize::from(*len) + 2 == bytes.len() => {
+            return (
+                DecodeAs::Option120,
+                format!("option 120 with its header: 78, length {len}, encoding {enc}"),
+            )
+        }
+        _ => {}
+    }
+    if walks_cleanly(bytes, Layer::Options) && is_option_run(bytes) {
+        return (
+            DecodeAs::Options,
+            "a run of DHCP options: the TLVs cover the input exactly".into(),
+        );
+    }
+    if bytes.first() == Some(&0) {
+        return (
+            DecodeAs::Option120,
+            "option 120 data: encoding byte 0 (names) first".into(),
+        );
+    }
+    if bytes.first() == Some(&1) && !walks_cleanly(bytes, Layer::SubOptions) {
+        return (
+            DecodeAs::Option120,
+            "option 120 data: encoding byte 1 (addresses) first".into(),
+        );
+    }
+    (
+        DecodeAs::Option43,
+        "bare option 43 sub-options (code, length, value …)".into(),
+    )
+}
+
+fn walks_cleanly(bytes: &[u8], layer: Layer) -> bool {
+    TlvIter::new(bytes, layer).all(|i| i.is_ok())
+}
+
+/// Whether a clean TLV walk looks like DHCP options rather than sub-options: it has an option
+/// only a message carries (message type), or 43 or 120 with further options.
+fn is_option_run(bytes: &[u8]) -> bool {
+    let codes: Vec<u8> = TlvIter::new(bytes, Layer::Options)
+        .filter_map(|i| match i {
+            Ok(Tlv::Data { code, .. }) => Some(code),
+            _ => None,
+        })
+        .collect();
+    codes.contains(&code::MESSAGE_TYPE)
+        || (codes.len() >= 2
+            && (codes.contains(&code::VENDOR_SPECIFIC) || codes.contains(&code::SIP_SERVERS)))
+}
+
+pub fn render(r: &DecodeReport) -> String {
+    let mut out = format!("Decoded {} bytes as {}.\n\n", r.input_length, r.detection);
+    if let Some(o) = &r.option43 {
+        out.push_str(&annotate::render_option43(o));
+    }
+    if let Some(o) = &r.option120 {
+        out.push_str(&annotate::render_option120(o));
+    }
+    if let Some(rows) = &r.options {
+        out.push_str(&annotate::render_options(rows));
+    }
+    out.push_str(&annotate::render_findings(&r.findings));
+    out
+}

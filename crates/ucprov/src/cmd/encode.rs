@@ -1,0 +1,234 @@
+//! `ucprov encode`: DHCPUtil's job, byte-exact, plus option 120 and every output form.
+
+use clap::{Args, ValueEnum};
+use serde::Serialize;
+use ucprov_wire::catalog;
+use ucprov_wire::hex::{ascii_preview, HexStyle};
+use ucprov_wire::profile::Provisioning;
+use ucprov_wire::sip_servers::SipServers;
+
+use crate::exit::{CliError, CliResult};
+use crate::profile_args::ProfileArgs;
+use crate::render::dhcputil;
+use crate::render::hex_form::HexForm;
+use crate::render::table::Table;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum EncodeFormat {
+    /// Sub-option table, full values, URL and warnings.
+    #[default]
+    Table,
+    /// Two lines: option 43 and option 120 values, in --hex-style.
+    Hex,
+    /// Everything, machine-readable.
+    Json,
+    /// DHCPUtil.exe's printed output, byte for byte.
+    Dhcputil,
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  ucprov encode --sip-server lync.schertz.local\n  ucprov encode --sip-server pool.contoso.com --web-server webpool.contoso.com --format json"
+)]
+pub struct EncodeArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: EncodeFormat,
+
+    /// Hex notation for the table and hex formats.
+    #[arg(long, value_enum, default_value_t)]
+    pub hex_style: HexForm,
+}
+
+/// Cisco IOS 15.1(3)S+ silently truncates `option … hex` beyond this many hex characters.
+const CISCO_HEX_LIMIT: usize = 180;
+
+/// Facts about the encoded options, computed once and rendered by every format.
+#[derive(Debug, Serialize)]
+pub struct Encoded {
+    pub option43: OptionFacts,
+    pub option120: OptionFacts,
+    pub suboptions: Vec<SubOptionFacts>,
+    pub sip_servers: SipServers,
+    pub provisioning_url: String,
+    pub root_chain_url: String,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OptionFacts {
+    pub code: u8,
+    pub length: usize,
+    pub hex_chars: usize,
+    pub hex: String,
+    #[serde(skip)]
+    pub bytes: Vec<u8>,
+}
+
+impl OptionFacts {
+    fn new(code: u8, bytes: Vec<u8>) -> Self {
+        OptionFacts {
+            code,
+            length: bytes.len(),
+            hex_chars: bytes.len() * 2,
+            hex: HexStyle::CONTIGUOUS.format(&bytes),
+            bytes,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct SubOptionFacts {
+    pub code: u8,
+    pub name: &'static str,
+    pub ascii: String,
+    pub hex: String,
+    pub length: usize,
+}
+
+pub fn encode(p: &Provisioning) -> CliResult<Encoded> {
+    let option43 = p
+        .option43()
+        .map_err(|e| CliError::invalid(format!("option 43: {e}")))?;
+    let option120 = p
+        .option120()
+        .map_err(|e| CliError::invalid(format!("option 120: {e}")))?;
+    let suboptions = p
+        .profile
+        .suboptions()
+        .into_iter()
+        .map(|(code, value)| SubOptionFacts {
+            code,
+            name: catalog::suboption(code).map_or("(site-specific)", |s| s.name),
+            ascii: ascii_preview(&value),
+            hex: HexStyle::CONTIGUOUS.format(&value),
+            length: value.len(),
+        })
+        .collect();
+    let option43 = OptionFacts::new(43, option43);
+    let option120 = OptionFacts::new(120, option120);
+    let warnings = warnings(p, &option43, &option120);
+    Ok(Encoded {
+        provisioning_url: p.profile.provisioning_url(),
+        root_chain_url: p.profile.root_chain_url(80),
+        sip_servers: p.sip_servers.clone(),
+        option43,
+        option120,
+        suboptions,
+        warnings,
+    })
+}
+
+fn warnings(p: &Provisioning, o43: &OptionFacts, o120: &OptionFacts) -> Vec<String> {
+    let mut w = Vec::new();
+    if o43.hex_chars > CISCO_HEX_LIMIT {
+        w.push(format!(
+            "option 43 is {} hex characters: Cisco IOS 15.1(3)S and later silently truncate `option 43 hex` beyond {CISCO_HEX_LIMIT} (web FQDN at most 23 characters); use `option ext 43 hex` on IOS-XE or another DHCP server",
+            o43.hex_chars
+        ));
+    }
+    for o in [o43, o120] {
+        if o.length > 255 {
+            w.push(format!(
+                "option {} is {} bytes, over the 255 a single option holds: servers must split it into several option {} instances (RFC 3396); Windows DHCP continues it in option 250 instead, and many clients and servers handle neither",
+                o.code, o.length, o.code
+            ));
+        }
+    }
+    if matches!(p.sip_servers, SipServers::Addresses(_)) {
+        w.push(
+            "option 120 carries addresses: Lync / Skype for Business devices need an FQDN there, because TLS checks the name".into(),
+        );
+    }
+    if p.profile.uc_identifier != ucprov_wire::profile::VENDOR_CLASS {
+        w.push("sub-option 1 is not MS-UC-Client: devices ignore the option".into());
+    }
+    if p.profile.port != 443 {
+        w.push(format!(
+            "web services port {} is not 443: make sure the pool's internal web services really listen there",
+            p.profile.port
+        ));
+    }
+    w
+}
+
+pub fn run(args: &EncodeArgs) -> CliResult {
+    let p = args.profile.provisioning()?;
+    let e = encode(&p)?;
+    let text = match args.format {
+        EncodeFormat::Table => render_table(&e, args.hex_style),
+        EncodeFormat::Hex => format!(
+            "43 {}\n120 {}\n",
+            args.hex_style.format(&e.option43.bytes),
+            args.hex_style.format(&e.option120.bytes)
+        ),
+        EncodeFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&e)
+                .map_err(|err| CliError::env(format!("JSON output: {err}")))?;
+            s.push('\n');
+            s
+        }
+        EncodeFormat::Dhcputil => {
+            let sip = match (&p.sip_servers, args.profile.subs.is_empty()) {
+                (SipServers::Names(names), true) if names.len() == 1 => names[0].clone(),
+                _ => {
+                    return Err(CliError::usage(
+                        "--format dhcputil reproduces DHCPUtil.exe, which takes exactly one --sip-server and no --sub",
+                    ))
+                }
+            };
+            dhcputil::render(&sip, &p, &e.option43.bytes, &e.option120.bytes)
+        }
+    };
+    print!("{text}");
+    Ok(())
+}
+
+pub fn render_table(e: &Encoded, form: HexForm) -> String {
+    let mut t = Table::new(["Sub", "Name", "Value (ASCII)", "Value (hex)", "Length"]);
+    for s in &e.suboptions {
+        t.row([
+            s.code.to_string(),
+            s.name.to_string(),
+            s.ascii.clone(),
+            s.hex.clone(),
+            format!("{} (0x{:02X})", s.length, s.length),
+        ]);
+    }
+    let mut out = String::new();
+    out.push_str("Option 43 sub-options (vendor class MS-UC-Client)\n\n");
+    out.push_str(&t.render());
+    for (o, title) in [
+        (&e.option43, "Option 43, vendor-specific information"),
+        (&e.option120, "Option 120, SIP servers"),
+    ] {
+        out.push_str(&format!(
+            "\n{title}: {} bytes (0x{:02X}), {} hex characters\n  {}\n",
+            o.length,
+            o.length,
+            o.hex_chars,
+            form.format(&o.bytes)
+        ));
+    }
+    let servers = match &e.sip_servers {
+        SipServers::Names(n) => n.join(", "),
+        SipServers::Addresses(a) => a
+            .iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    out.push_str(&format!("  registrars: {servers}\n"));
+    out.push_str(&format!("\nProvisioning URL: {}\n", e.provisioning_url));
+    out.push_str(&format!("Root chain URL:   {}\n", e.root_chain_url));
+    if !e.warnings.is_empty() {
+        out.push_str("\nWarnings:\n");
+        for w in &e.warnings {
+            out.push_str(&format!("  - {w}\n"));
+        }
+    }
+    out
+}

@@ -1,0 +1,14 @@
+//! One module per subcommand. Each exposes an `Args` struct and a `run` function.
+
+pub mod decode;
+pub mod encode;
+
+use crate::cli::Command;
+use crate::exit::CliResult;
+
+pub fn run(command: Command) -> CliResult {
+    match command {
+        Command::Encode(args) => encode::run(&args),
+        Command::Decode(args) => decode::run(&args),
+    }
+}
