@@ -220,52 +220,69 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// continuations arrive as code 250; use [`Packet::options`] for joined values.
     pub fn visit_options<'a>(
         &'a self,
-        mut visit: impl FnMut(OptionInstance<'a>),
+        visit: impl FnMut(OptionInstance<'a>),
     ) -> Result<(), DecodeError> {
-        let b = self.b();
-        let mut end = false;
-        // Option 52 must total exactly one byte, so tracking the first byte and the total
-        // length is enough to validate it without joining.
-        let mut overload: Option<(usize, u8, usize)> = None;
-        let main = |i: OptionInstance<'a>| {
-            if i.code == code::OVERLOAD {
-                let first = i.value.first().copied().unwrap_or(0);
-                let (_, _, len) = overload.get_or_insert((i.offset, first, 0));
-                *len += i.value.len();
-            }
-            visit(i);
-        };
-        walk_region(b, field::OPTIONS..b.len(), Region::Options, main, &mut end)?;
-        if !end {
-            return Err(DecodeError::new(
-                b.len(),
-                Field::Option { code: END },
-                DecodeErrorKind::MissingEnd,
-            ));
-        }
-        let overload = match overload {
-            None => 0,
-            Some((_, v @ 1..=3, 1)) => v,
-            Some((at, _, _)) => {
-                return Err(DecodeError::new(
-                    at,
-                    Field::Option {
-                        code: code::OVERLOAD,
-                    },
-                    DecodeErrorKind::BadOverload,
-                ))
-            }
-        };
-        for (bit, range, region) in [
-            (1, field::FILE, Region::File),
-            (2, field::SNAME, Region::Sname),
-        ] {
-            if overload & bit != 0 {
-                walk_region(b, range, region, &mut visit, &mut false)?;
-            }
-        }
-        Ok(())
+        visit_options_in(self.b(), visit)
     }
+}
+
+impl<'a> Packet<&'a [u8]> {
+    /// [`Packet::visit_options`] for a view over a borrowed buffer: the instances borrow the
+    /// buffer rather than the view, so a caller may keep them after the view is gone.
+    pub fn visit_buffer_options(
+        &self,
+        visit: impl FnMut(OptionInstance<'a>),
+    ) -> Result<(), DecodeError> {
+        visit_options_in(self.buffer, visit)
+    }
+}
+
+fn visit_options_in<'a>(
+    b: &'a [u8],
+    mut visit: impl FnMut(OptionInstance<'a>),
+) -> Result<(), DecodeError> {
+    let mut end = false;
+    // Option 52 must total exactly one byte, so tracking the first byte and the total
+    // length is enough to validate it without joining.
+    let mut overload: Option<(usize, u8, usize)> = None;
+    let main = |i: OptionInstance<'a>| {
+        if i.code == code::OVERLOAD {
+            let first = i.value.first().copied().unwrap_or(0);
+            let (_, _, len) = overload.get_or_insert((i.offset, first, 0));
+            *len += i.value.len();
+        }
+        visit(i);
+    };
+    walk_region(b, field::OPTIONS..b.len(), Region::Options, main, &mut end)?;
+    if !end {
+        return Err(DecodeError::new(
+            b.len(),
+            Field::Option { code: END },
+            DecodeErrorKind::MissingEnd,
+        ));
+    }
+    let overload = match overload {
+        None => 0,
+        Some((_, v @ 1..=3, 1)) => v,
+        Some((at, _, _)) => {
+            return Err(DecodeError::new(
+                at,
+                Field::Option {
+                    code: code::OVERLOAD,
+                },
+                DecodeErrorKind::BadOverload,
+            ))
+        }
+    };
+    for (bit, range, region) in [
+        (1, field::FILE, Region::File),
+        (2, field::SNAME, Region::Sname),
+    ] {
+        if overload & bit != 0 {
+            walk_region(b, range, region, &mut visit, &mut false)?;
+        }
+    }
+    Ok(())
 }
 
 /// Walk one region of `b` as options, reporting offsets in `b`'s terms.

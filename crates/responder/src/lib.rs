@@ -1,0 +1,16 @@
+//! `ucprov serve`'s DHCP side: a DHCPINFORM responder for MS-UC-Client devices, like the Lync
+//! registrar's built-in DHCP component. It answers only DHCPINFORM with the configured vendor
+//! class, never leases, and serves many sites from one process.
+//!
+//! - [`config`]: the TOML file, validated whole; [`site`]: sites and their precomputed options.
+//! - [`policy`]: the pure decision (datagram + arrival + config → reply bytes or a reason).
+//! - [`reason`], [`metrics`]: why we stayed silent, and the counters.
+//! - [`socket`]: the UDP socket with IP_PKTINFO and batched receive.
+//! - [`server`]: the receive/decide/send loop, reload and shutdown; [`admin`]: `/metrics`.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod metrics;
+pub mod policy;
+pub mod reason;
+pub mod site;
