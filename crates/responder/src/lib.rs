@@ -6,11 +6,17 @@
 //! - [`policy`]: the pure decision (datagram + arrival + config → reply bytes or a reason).
 //! - [`reason`], [`metrics`]: why we stayed silent, and the counters.
 //! - [`socket`]: the UDP socket with IP_PKTINFO and batched receive.
-//! - [`server`]: the receive/decide/send loop, reload and shutdown; [`admin`]: `/metrics`.
+//! - [`state`]: the live config, swapped whole on reload, and the counters.
+//! - [`server`]: the receive/decide/send loop and SIGHUP reload; [`admin`]: `/metrics`.
 #![forbid(unsafe_code)]
 
+pub mod admin;
 pub mod config;
+mod logline;
 pub mod metrics;
 pub mod policy;
 pub mod reason;
+pub mod server;
 pub mod site;
+pub mod socket;
+pub mod state;
