@@ -27,4 +27,6 @@ pub enum Command {
     Encode(cmd::encode::EncodeArgs),
     /// Decode a hex dump of option 43, option 120 or a run of DHCP options, annotated.
     Decode(cmd::decode::DecodeArgs),
+    /// Answer DHCPINFORM from MS-UC-Client devices with options 43 and 120, per site.
+    Serve(cmd::serve::ServeArgs),
 }

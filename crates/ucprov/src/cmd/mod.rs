@@ -2,6 +2,7 @@
 
 pub mod decode;
 pub mod encode;
+pub mod serve;
 
 use crate::cli::Command;
 use crate::exit::CliResult;
@@ -10,5 +11,6 @@ pub fn run(command: Command) -> CliResult {
     match command {
         Command::Encode(args) => encode::run(&args),
         Command::Decode(args) => decode::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
