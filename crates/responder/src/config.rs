@@ -47,6 +47,9 @@ pub enum ConfigError {
     Syntax(String),
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// The file could not be read: an environment problem, not a bad config.
+    #[error("{path}: cannot read: {error}")]
+    Read { path: String, error: std::io::Error },
 }
 
 impl ConfigError {
@@ -145,8 +148,9 @@ impl Config {
 
     /// Read and validate a config file.
     pub fn load(path: &std::path::Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::invalid(path.display().to_string(), format!("cannot read: {e}"))
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.display().to_string(),
+            error,
         })?;
         Self::from_toml(&text)
     }

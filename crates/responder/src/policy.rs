@@ -168,10 +168,8 @@ fn decide_inner<'p, 'c>(
     let mut seen = Seen::default();
     let want = &config.vendor_class.value;
     let visited = p.visit_buffer_options(|i| match i.code {
-        code::MESSAGE_TYPE => {
-            if seen.message_type.is_none() {
-                seen.message_type = i.value.first().copied();
-            }
+        code::MESSAGE_TYPE if seen.message_type.is_none() => {
+            seen.message_type = i.value.first().copied();
         }
         code::VENDOR_CLASS => {
             seen.vendor_class.get_or_insert(i.value);

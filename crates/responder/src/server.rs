@@ -109,13 +109,14 @@ impl Responder {
 }
 
 /// Reload the config on every SIGHUP until `shutdown` resolves. A rejected config is logged
-/// and the previous one keeps serving.
+/// and the previous one keeps serving. The caller creates `hup` (tokio's
+/// `signal(SignalKind::hangup())`) before announcing readiness: until it exists, SIGHUP's
+/// default action would end the process.
 pub async fn reload_on_sighup(
     state: Arc<State>,
+    mut hup: tokio::signal::unix::Signal,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut hup = signal(SignalKind::hangup())?;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {

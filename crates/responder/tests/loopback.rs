@@ -1,6 +1,8 @@
 //! The responder on 127.0.0.1 with real UDP datagrams: answers, silences, the malformed burst,
 //! relays, reload and the admin endpoint. Unprivileged: ephemeral ports only.
 
+#![allow(clippy::unwrap_used)] // helpers beside the tests: a panic is the failure report
+
 mod common;
 
 use std::io::{Read, Write};

@@ -9,11 +9,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
+use tokio::signal::unix::SignalKind;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{error, info};
 use ucprov_responder::admin::{Admin, MetricsSource};
-use ucprov_responder::config::Config;
+use ucprov_responder::config::{Config, ConfigError};
 use ucprov_responder::policy::Policy;
 use ucprov_responder::server::{reload_on_sighup, Responder};
 use ucprov_responder::state::{interface_index, State};
@@ -90,8 +91,10 @@ impl ServeArgs {
                 "profile flags (--sip-server, --web-server, ...) and --config exclude each other; put the profile in the file's [default] table",
             )),
             (Some(path), None) => {
-                let config = Config::load(path)
-                    .map_err(|e| CliError::invalid(format!("{}: {e}", path.display())))?;
+                let config = Config::load(path).map_err(|e| match e {
+                    ConfigError::Read { .. } => CliError::env(e),
+                    _ => CliError::invalid(format!("{}: {e}", path.display())),
+                })?;
                 Ok((config, Some(path.clone())))
             }
             (None, Some(profile)) => {
@@ -140,8 +143,10 @@ pub fn run(args: &ServeArgs) -> CliResult {
 fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colour only on a terminal: journald and log files get plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .with_writer(io::stderr);
     // A second init (tests calling run twice) is harmless; the first subscriber stays.
     let _ = match format {
@@ -152,14 +157,15 @@ fn init_logging(format: LogFormat) {
 
 type Service = (&'static str, io::Result<()>);
 
-fn named(
-    name: &'static str,
-    service: impl Future<Output = io::Result<()>> + Send + 'static,
-) -> impl Future<Output = Service> + Send + 'static {
-    async move { (name, service.await) }
+async fn named(name: &'static str, service: impl Future<Output = io::Result<()>>) -> Service {
+    (name, service.await)
 }
 
 async fn serve(args: &ServeArgs, config: Config, path: Option<PathBuf>) -> CliResult {
+    // Handlers first: until they exist, SIGHUP and SIGTERM would kill the process outright.
+    let signal = |kind| tokio::signal::unix::signal(kind).map_err(CliError::env);
+    let hup = signal(SignalKind::hangup())?;
+    let mut term = signal(SignalKind::terminate())?;
     let (stop, stopped) = watch::channel(false);
     let shutdown = move || {
         let mut stopped = stopped.clone();
@@ -183,7 +189,7 @@ async fn serve(args: &ServeArgs, config: Config, path: Option<PathBuf>) -> CliRe
         let source = Arc::clone(&state);
         metrics.push(Arc::new(move || source.metrics.render_prometheus()));
         services.spawn(named("dhcp", responder.run(shutdown())));
-        services.spawn(named("reload", reload_on_sighup(state, shutdown())));
+        services.spawn(named("reload", reload_on_sighup(state, hup, shutdown())));
     }
     // The certificate provisioning service joins here: spawn it with `shutdown()` and push its
     // `render_prometheus` into `metrics`.
@@ -198,8 +204,6 @@ async fn serve(args: &ServeArgs, config: Config, path: Option<PathBuf>) -> CliRe
             .map_err(|e| CliError::env(format!("cannot listen on admin address {addr}: {e}")))?;
         services.spawn(named("admin", admin.run(shutdown())));
     }
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(CliError::env)?;
     let early = tokio::select! {
         _ = term.recv() => None,
         _ = tokio::signal::ctrl_c() => None,
