@@ -13,7 +13,7 @@
 //!
 //! [vendor_class]
 //! value = "MS-UC-Client"
-//! match = "exact"                # or "prefix"
+//! match = "exact"                # or "prefix", or "any" (labs: also INFORMs without 60)
 //!
 //! [default]                      # optional; without it, unmatched clients are ignored
 //! sip_servers = ["pool.contoso.com"]
@@ -69,6 +69,9 @@ pub enum MatchMode {
     Exact,
     /// Option 60 starts with the value (`MS-UC-Client-X` matches too).
     Prefix,
+    /// Every INFORM, with or without option 60; Windows rogue-detection probes are still
+    /// ignored. For labs and generic test clients (dhcping, nmap) that cannot send option 60.
+    Any,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

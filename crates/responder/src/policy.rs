@@ -121,12 +121,11 @@ impl VendorMatch {
     }
 
     fn matches(&self, class: &VendorClass) -> bool {
-        let long_enough = self.len >= class.value.len();
-        !self.mismatch
-            && match class.mode {
-                MatchMode::Exact => self.len == class.value.len(),
-                MatchMode::Prefix => long_enough,
-            }
+        match class.mode {
+            MatchMode::Exact => !self.mismatch && self.len == class.value.len(),
+            MatchMode::Prefix => !self.mismatch && self.len >= class.value.len(),
+            MatchMode::Any => true,
+        }
     }
 }
 
@@ -230,11 +229,11 @@ fn vendor_silence<T: AsRef<[u8]>>(
                     .get(ROGUE_DETECTION_SUBOPTION)
                     .is_some()
             });
-    Some(if rogue {
-        Reason::RogueDetection
-    } else {
-        Reason::NoVendorClass
-    })
+    match (rogue, class.mode) {
+        (true, _) => Some(Reason::RogueDetection),
+        (false, MatchMode::Any) => None,
+        (false, _) => Some(Reason::NoVendorClass),
+    }
 }
 
 fn usable(addr: Ipv4Addr) -> bool {
