@@ -2,6 +2,8 @@
 //! process on loopback answering an INFORM, surviving a bad reload (SIGHUP) and stopping
 //! cleanly on SIGTERM.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers beside the tests: a panic is the failure report
+
 mod common;
 
 use std::io::{BufRead, BufReader};
