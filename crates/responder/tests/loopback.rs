@@ -149,6 +149,21 @@ fn a_malformed_burst_is_counted_and_every_valid_inform_answered() {
 }
 
 #[test]
+fn a_burst_sent_without_waiting_is_answered_in_full() {
+    let mut h = start(DEFAULT);
+    let burst = 64u32;
+    for xid in 0..burst {
+        h.send(&inform(xid, None));
+    }
+    let mut seen: Vec<u32> = (0..burst).map(|_| h.recv().xid).collect();
+    seen.sort_unstable();
+    assert_eq!(seen, (0..burst).collect::<Vec<_>>());
+    h.stop();
+    assert_eq!(h.state.metrics.answered.load(Relaxed), u64::from(burst));
+    assert_eq!(h.state.metrics.send_errors.load(Relaxed), 0);
+}
+
+#[test]
 fn a_relayed_inform_goes_to_the_relay_with_its_sites_profile() {
     // The harness sends replies for clients and relays to the same port number; the relay
     // binds that port on 127.0.0.2, its own address.
