@@ -13,6 +13,11 @@ pub enum CertProvError {
     },
     #[error(transparent)]
     Pki(#[from] ucprov_pki::PkiError),
+    #[error("CA chain from {files}: {source}")]
+    Chain {
+        files: String,
+        source: ucprov_pki::PkiError,
+    },
     #[error("no chain files given; pass at least one PEM, DER or PKCS#7 file, or use the demo CA")]
     NoChainFiles,
     #[error("no state directory: neither XDG_STATE_HOME nor HOME is set; pass --state-dir")]

@@ -49,7 +49,17 @@ pub fn load_chain_files(paths: &[PathBuf], now_unix: i64) -> Result<LoadedChain,
         certs.extend(parsed.certs);
         warnings.extend(parsed.warnings.iter().map(describe));
     }
-    LoadedChain::from_certs(&certs, warnings, now_unix)
+    LoadedChain::from_certs(&certs, warnings, now_unix).map_err(|e| match e {
+        CertProvError::Pki(source) => CertProvError::Chain {
+            files: paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+            source,
+        },
+        other => other,
+    })
 }
 
 fn describe(w: &Warning) -> String {
