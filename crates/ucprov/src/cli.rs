@@ -27,4 +27,9 @@ pub enum Command {
     Encode(cmd::encode::EncodeArgs),
     /// Decode a hex dump of option 43, option 120 or a run of DHCP options, annotated.
     Decode(cmd::decode::DecodeArgs),
+    /// Certificate tools: inspect a PEM, DER or PKCS#7 file, standard input or a plain-HTTP URL.
+    #[command(subcommand)]
+    Cert(cmd::cert::CertCommand),
+    /// Run the services UC devices use: the certificate provisioning service over HTTP(S).
+    Serve(cmd::serve::ServeArgs),
 }

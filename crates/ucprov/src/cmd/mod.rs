@@ -1,7 +1,9 @@
 //! One module per subcommand. Each exposes an `Args` struct and a `run` function.
 
+pub mod cert;
 pub mod decode;
 pub mod encode;
+pub mod serve;
 
 use crate::cli::Command;
 use crate::exit::CliResult;
@@ -10,5 +12,7 @@ pub fn run(command: Command) -> CliResult {
     match command {
         Command::Encode(args) => encode::run(&args),
         Command::Decode(args) => decode::run(&args),
+        Command::Cert(cmd) => cert::run(cmd),
+        Command::Serve(args) => serve::run(&args),
     }
 }
