@@ -15,22 +15,7 @@ use ucprov_pki::testkit;
 
 /// Run a peer tool; a missing tool is a FAILURE with an install hint, never a skip.
 fn run(tool: &str, args: &[&str], dir: &Path) -> Result<Vec<u8>, E> {
-    let out = Command::new(tool)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .map_err(|e| {
-            format!("cannot run `{tool}` ({e}); install it: apt-get install openssl curl")
-        })?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{tool} {}` failed: {}",
-            args.join(" "),
-            String::from_utf8_lossy(&out.stderr)
-        )
-        .into());
-    }
-    Ok(out.stdout)
+    Ok(ucprov_testkit::run_tool(tool, "openssl curl", args, dir)?)
 }
 
 /// Certificates openssl prints from a DER PKCS#7, as a set of DER.
