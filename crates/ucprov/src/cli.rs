@@ -27,6 +27,10 @@ pub enum Command {
     Encode(cmd::encode::EncodeArgs),
     /// Decode a hex dump of option 43, option 120 or a run of DHCP options, annotated.
     Decode(cmd::decode::DecodeArgs),
-    /// Answer DHCPINFORM from MS-UC-Client devices with options 43 and 120, per site.
+    /// Certificate tools: inspect a PEM, DER or PKCS#7 file, standard input or a plain-HTTP URL.
+    #[command(subcommand)]
+    Cert(cmd::cert::CertCommand),
+    /// Run the services UC devices use: the DHCPINFORM responder (options 43 and 120, per
+    /// site) and the certificate provisioning service over HTTP(S).
     Serve(cmd::serve::ServeArgs),
 }

@@ -1,5 +1,6 @@
 //! One module per subcommand. Each exposes an `Args` struct and a `run` function.
 
+pub mod cert;
 pub mod decode;
 pub mod encode;
 pub mod serve;
@@ -11,6 +12,7 @@ pub fn run(command: Command) -> CliResult {
     match command {
         Command::Encode(args) => encode::run(&args),
         Command::Decode(args) => decode::run(&args),
+        Command::Cert(cmd) => cert::run(cmd),
         Command::Serve(args) => serve::run(&args),
     }
 }

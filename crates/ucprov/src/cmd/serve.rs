@@ -1,6 +1,6 @@
-//! `ucprov serve`: the DHCPINFORM responder (and, later, the certificate provisioning service)
-//! on one tokio runtime. Each service is a future that runs until a shared shutdown signal;
-//! adding one is a `spawn` into the set plus its metrics source.
+//! `ucprov serve`: the DHCPINFORM responder and the certificate provisioning service on one
+//! tokio runtime. Each service is a future that runs until a shared shutdown signal; adding
+//! one is a `spawn` into the set plus its metrics source.
 
 use std::future::Future;
 use std::io;
@@ -19,6 +19,7 @@ use ucprov_responder::policy::Policy;
 use ucprov_responder::server::{reload_on_sighup, Responder};
 use ucprov_responder::state::{interface_index, State};
 
+use crate::cmd::cert::CertProvArgs;
 use crate::exit::{CliError, CliResult};
 use crate::profile_args::ProfileArgs;
 
@@ -74,9 +75,17 @@ pub struct ServeArgs {
     #[arg(long, conflicts_with = "config")]
     pub force_options: bool,
 
-    /// Do not run the DHCP responder (for the HTTP-only mode once other services exist).
+    /// Run without the DHCP responder (only the certificate provisioning service).
     #[arg(long)]
     pub no_dhcp: bool,
+
+    /// Also run the certificate provisioning service next to the DHCP responder (implied by
+    /// --no-dhcp). Off by default so the responder alone never claims port 80.
+    #[arg(long)]
+    pub certprov: bool,
+
+    #[command(flatten)]
+    pub certprov_args: CertProvArgs,
 
     /// Log line format.
     #[arg(long, value_enum, default_value_t)]
@@ -118,18 +127,13 @@ impl ServeArgs {
 }
 
 pub fn run(args: &ServeArgs) -> CliResult {
-    let (config, path) = args.config()?;
+    let dhcp = if args.no_dhcp {
+        None
+    } else {
+        Some(args.config()?)
+    };
     if args.check {
-        let sites = config.sites.sites.len();
-        let default = if config.sites.default.is_some() {
-            " and a default"
-        } else {
-            ", no default"
-        };
-        let what = path
-            .as_ref()
-            .map_or("flags".to_string(), |p| p.display().to_string());
-        println!("ok: {what}: {sites} site(s){default}");
+        check(dhcp.as_ref());
         return Ok(());
     }
     init_logging(args.log_format);
@@ -137,7 +141,25 @@ pub fn run(args: &ServeArgs) -> CliResult {
         .enable_all()
         .build()
         .map_err(|e| CliError::env(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(serve(args, config, path))
+    runtime.block_on(serve(args, dhcp))
+}
+
+/// `--check`: the configuration was already loaded and validated; say what it holds.
+fn check(dhcp: Option<&(Config, Option<PathBuf>)>) {
+    let Some((config, path)) = dhcp else {
+        println!("ok: --no-dhcp: no DHCP configuration to check");
+        return;
+    };
+    let sites = config.sites.sites.len();
+    let default = if config.sites.default.is_some() {
+        " and a default"
+    } else {
+        ", no default"
+    };
+    let what = path
+        .as_ref()
+        .map_or("flags".to_string(), |p| p.display().to_string());
+    println!("ok: {what}: {sites} site(s){default}");
 }
 
 fn init_logging(format: LogFormat) {
@@ -161,7 +183,7 @@ async fn named(name: &'static str, service: impl Future<Output = io::Result<()>>
     (name, service.await)
 }
 
-async fn serve(args: &ServeArgs, config: Config, path: Option<PathBuf>) -> CliResult {
+async fn serve(args: &ServeArgs, dhcp: Option<(Config, Option<PathBuf>)>) -> CliResult {
     // Handlers first: until they exist, SIGHUP and SIGTERM would kill the process outright.
     let signal = |kind| tokio::signal::unix::signal(kind).map_err(CliError::env);
     let hup = signal(SignalKind::hangup())?;
@@ -173,10 +195,11 @@ async fn serve(args: &ServeArgs, config: Config, path: Option<PathBuf>) -> CliRe
             let _ = stopped.wait_for(|s| *s).await;
         }
     };
-    let admin_addr = config.admin;
     let mut services: JoinSet<Service> = JoinSet::new();
     let mut metrics: Vec<MetricsSource> = Vec::new();
-    if !args.no_dhcp {
+    let mut admin_addr = None;
+    if let Some((config, path)) = dhcp {
+        admin_addr = config.admin;
         let policy = Policy::new(config, interface_index).map_err(CliError::invalid)?;
         let state = Arc::new(State::new(policy, path));
         let responder = Responder::bind(Arc::clone(&state)).map_err(|e| {
@@ -191,14 +214,26 @@ async fn serve(args: &ServeArgs, config: Config, path: Option<PathBuf>) -> CliRe
         services.spawn(named("dhcp", responder.run(shutdown())));
         services.spawn(named("reload", reload_on_sighup(state, hup, shutdown())));
     }
-    // The certificate provisioning service joins here: spawn it with `shutdown()` and push its
-    // `render_prometheus` into `metrics`.
-    if services.is_empty() {
-        return Err(CliError::usage(
-            "--no-dhcp leaves nothing to serve: no other service is configured",
-        ));
+    if args.no_dhcp || args.certprov {
+        let counters = Arc::new(ucprov_certprov::Metrics::new());
+        let svc =
+            ucprov_certprov::CertProv::bind(args.certprov_args.to_config(), Arc::clone(&counters))
+                .await
+                .map_err(CliError::env)?;
+        let path = &args.certprov_args.certprov_path;
+        if let Some(a) = svc.http_addr() {
+            eprintln!("certprov: http://{a}{path}");
+        }
+        if let Some(a) = svc.https_addr() {
+            eprintln!("certprov: https://{a}{path}");
+        }
+        metrics.push(Arc::new(move || counters.render_prometheus()));
+        let run = svc.run(shutdown());
+        services.spawn(named("certprov", async move {
+            run.await.map_err(io::Error::other)
+        }));
     }
-    if let Some(addr) = admin_addr {
+    if let Some(addr) = args.admin.or(admin_addr) {
         let admin = Admin::bind(addr, metrics)
             .await
             .map_err(|e| CliError::env(format!("cannot listen on admin address {addr}: {e}")))?;
@@ -211,9 +246,9 @@ async fn serve(args: &ServeArgs, config: Config, path: Option<PathBuf>) -> CliRe
     };
     info!("shutting down");
     let _ = stop.send(true);
-    let mut failed: Vec<String> = early.and_then(check).into_iter().collect();
+    let mut failed: Vec<String> = early.and_then(failure).into_iter().collect();
     while let Some(ended) = services.join_next().await {
-        failed.extend(check(ended));
+        failed.extend(failure(ended));
     }
     if failed.is_empty() {
         info!("stopped");
@@ -223,7 +258,7 @@ async fn serve(args: &ServeArgs, config: Config, path: Option<PathBuf>) -> CliRe
     }
 }
 
-fn check(ended: Result<Service, tokio::task::JoinError>) -> Option<String> {
+fn failure(ended: Result<Service, tokio::task::JoinError>) -> Option<String> {
     match ended {
         Ok((_, Ok(()))) => None,
         Ok((name, Err(e))) => {
