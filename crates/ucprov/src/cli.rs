@@ -32,5 +32,5 @@ pub enum Command {
     Cert(cmd::cert::CertCommand),
     /// Run the services UC devices use: the DHCPINFORM responder (options 43 and 120, per
     /// site) and the certificate provisioning service over HTTP(S).
-    Serve(cmd::serve::ServeArgs),
+    Serve(Box<cmd::serve::ServeArgs>),
 }

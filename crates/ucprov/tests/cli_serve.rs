@@ -121,8 +121,12 @@ struct Server {
 
 impl Server {
     fn start(config: &std::path::Path) -> Self {
+        Self::start_args(&["serve", "--config", config.to_str().unwrap()])
+    }
+
+    fn start_args(args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ucprov"))
-            .args(["serve", "--config", config.to_str().unwrap()])
+            .args(args)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -170,6 +174,15 @@ impl Drop for Server {
     }
 }
 
+/// The address after `key=` in a log line.
+fn addr_in(line: &str, key: &str) -> SocketAddr {
+    line.split(&format!("{key}="))
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no {key} address in {line:?}"))
+}
+
 fn ask(client: &UdpSocket, server: SocketAddr, xid: u32) -> DhcpMessage {
     let mut chaddr = [0; 16];
     chaddr[..6].copy_from_slice(&[2, 0, 0, 0, 0, 0x10]);
@@ -212,13 +225,7 @@ fn serve_answers_survives_a_bad_sighup_reload_and_stops_on_sigterm() {
         "{head}[default]\nsip_servers = [\"old.contoso.com\"]\n"
     ));
     let mut server = Server::start(file.path());
-    let line = server.wait_for("DHCPINFORM responder listening");
-    let addr: SocketAddr = line
-        .split("addr=")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|a| a.parse().ok())
-        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let addr = addr_in(&server.wait_for("DHCPINFORM responder listening"), "addr");
     assert_eq!(web_fqdn(&ask(&client, addr, 1)), b"old.contoso.com");
     server.wait_for("answered DHCPINFORM");
 
@@ -245,4 +252,54 @@ fn serve_answers_survives_a_bad_sighup_reload_and_stops_on_sigterm() {
     server.wait_for("stopped");
     let status = server.child.wait().unwrap();
     assert!(status.success(), "{status}");
+}
+
+fn http_get(addr: SocketAddr, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(SAFETY)).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    text
+}
+
+#[test]
+fn responder_and_certprov_share_one_process_and_one_metrics_page() {
+    let state = tempfile::tempdir().unwrap();
+    let server = Server::start_args(&[
+        "serve",
+        "--sip-server",
+        "lync.schertz.local",
+        "--listen",
+        "127.0.0.1:0",
+        "--admin",
+        "127.0.0.1:0",
+        "--certprov",
+        "--certprov-listen",
+        "127.0.0.1:0",
+        "--state-dir",
+        state.path().to_str().unwrap(),
+    ]);
+    // The services announce themselves in start-up order: DHCP, certprov, admin.
+    server.wait_for("DHCPINFORM responder listening");
+    let line = server.wait_for("certprov: http://");
+    let certprov: SocketAddr = line
+        .trim_start_matches("certprov: http://")
+        .split('/')
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let admin = addr_in(&server.wait_for("admin endpoint listening"), "addr");
+    let chain = http_get(certprov, "/CertProv/CertProvisioningService.svc");
+    assert!(chain.starts_with("HTTP/1.1 200"), "{chain}");
+    let page = http_get(admin, "/metrics");
+    assert!(page.contains("ucprov_dhcp_received_total 0"), "{page}");
+    assert!(page.contains("ucprov_certprov_requests_total"), "{page}");
+    server.signal("TERM");
+    server.wait_for("stopped");
 }
