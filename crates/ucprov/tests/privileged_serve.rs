@@ -472,3 +472,74 @@ fn every_silence_holds_on_the_wire_and_is_counted() {
         "{page}"
     );
 }
+
+/// Poll the admin page until `line` shows up; a bound against a hang, not a timed assertion.
+fn wait_for_metric(link: &VethLink, line: &str) -> String {
+    let deadline = std::time::Instant::now() + SAFETY;
+    loop {
+        let page = link.server.run(|| http_get("127.0.0.1:9167", "/metrics"));
+        if page.contains(line) {
+            return page;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{line} never appeared:\n{page}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+#[ignore = "privileged: needs root and netns; run by scripts/test-all"]
+fn the_interface_filter_holds_on_the_wire_and_a_sighup_changes_it() {
+    let link = VethLink::new();
+    let head = "admin = \"127.0.0.1:9167\"\n";
+    let lo_only = format!("{head}[listen]\ninterfaces = [\"lo\"]\n{LYNC}");
+    let mut server = serve(&link, "serve-interfaces", &lo_only);
+    let client = client_socket(&link, SocketAddrV4::new(link.client_ip, 68));
+    let request = inform(0x1F, link.client_ip, link.client_mac)
+        .to_bytes()
+        .unwrap();
+    client.send_to(&request, (link.server_ip, 67)).unwrap();
+    // Once the counter moved the INFORM was decided, and an ignored INFORM sends nothing.
+    wait_for_metric(&link, "ucprov_dhcp_ignored_total{reason=\"interface\"} 1\n");
+    client.set_nonblocking(true).unwrap();
+    let mut buf = [0u8; 1500];
+    let nothing = client.recv_from(&mut buf).unwrap_err();
+    assert_eq!(nothing.kind(), std::io::ErrorKind::WouldBlock);
+    client.set_nonblocking(false).unwrap();
+
+    let config = artifacts_dir().join("serve-interfaces.toml");
+    let veth = format!(
+        "{head}[listen]\ninterfaces = [\"{}\"]\n{LYNC}",
+        link.server_if
+    );
+    std::fs::write(&config, veth).unwrap();
+    let kill = std::process::Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    server.wait_for_log("configuration reloaded", SAFETY);
+    client.send_to(&request, (link.server_ip, 67)).unwrap();
+    assert_eq!(recv(&client).0.xid, 0x1F);
+
+    std::fs::write(
+        &config,
+        "[listen]\ninterfaces = [\"nosuchif9\"]\n[default]\nsip_servers = [\"a.b\"]\n",
+    )
+    .unwrap();
+    let kill = std::process::Command::new("kill")
+        .args(["-HUP", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    server.wait_for_log("reload rejected", SAFETY);
+    assert!(server.log().contains("nosuchif9"), "{}", server.log());
+    client.send_to(&request, (link.server_ip, 67)).unwrap();
+    assert_eq!(
+        recv(&client).0.xid,
+        0x1F,
+        "the previous config still serves"
+    );
+}
