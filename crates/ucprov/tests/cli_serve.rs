@@ -303,3 +303,24 @@ fn responder_and_certprov_share_one_process_and_one_metrics_page() {
     server.signal("TERM");
     server.wait_for("stopped");
 }
+
+#[test]
+fn json_logs_carry_the_fields_as_json() {
+    let server = Server::start_args(&[
+        "serve",
+        "--sip-server",
+        "lync.schertz.local",
+        "--listen",
+        "127.0.0.1:0",
+        "--log-format",
+        "json",
+    ]);
+    let line = server.wait_for("DHCPINFORM responder listening");
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["level"], "INFO");
+    assert_eq!(v["fields"]["message"], "DHCPINFORM responder listening");
+    let addr: SocketAddr = v["fields"]["addr"].as_str().unwrap().parse().unwrap();
+    assert_eq!(addr.ip(), Ipv4Addr::LOCALHOST);
+    server.signal("TERM");
+    server.wait_for("stopped");
+}
