@@ -213,21 +213,33 @@ mod tests {
                 "length 9 (0x09) runs past the end: only 3 bytes remain",
             ),
             (EmptySipServers, "no data"),
-            (UnknownEncoding { encoding: 2 }, "unknown encoding byte 0x02"),
-            (AddressListLength { len: 5 }, "5 address bytes is not a multiple of 4"),
+            (
+                UnknownEncoding { encoding: 2 },
+                "unknown encoding byte 0x02",
+            ),
+            (
+                AddressListLength { len: 5 },
+                "5 address bytes is not a multiple of 4",
+            ),
             (EmptyServerList, "encoding byte but no servers"),
             (
                 ReservedLabelType { byte: 0x40 },
                 "label length 0x40 uses a reserved label type",
             ),
-            (UnterminatedName, "name has no root label (00) before the end"),
+            (
+                UnterminatedName,
+                "name has no root label (00) before the end",
+            ),
             (NameTooLong, "name longer than 255 bytes"),
             (TruncatedPointer, "compression pointer cut off"),
             (
                 ForwardPointer { target: 7 },
                 "compression pointer to offset 7 does not point backwards",
             ),
-            (MessageTooShort { len: 9 }, "message is 9 bytes, shorter than 240"),
+            (
+                MessageTooShort { len: 9 },
+                "message is 9 bytes, shorter than 240",
+            ),
             (
                 BadMagicCookie {
                     found: [1, 2, 3, 4],
