@@ -1,5 +1,6 @@
 //! One module per subcommand. Each exposes an `Args` struct and a `run` function.
 
+pub mod config;
 pub mod decode;
 pub mod encode;
 
@@ -10,5 +11,6 @@ pub fn run(command: Command) -> CliResult {
     match command {
         Command::Encode(args) => encode::run(&args),
         Command::Decode(args) => decode::run(&args),
+        Command::Config(args) => config::run(&args),
     }
 }
