@@ -110,7 +110,7 @@ const NO_SPLIT_KNOWN: &str = "RFC 3396 splitting by this server is not documente
 pub const WINDOWS_NETSH: Platform = Platform {
     id: "windows-netsh",
     name: "Windows Server DHCP (netsh)",
-    comment: "REM",
+    comment: "@REM",
     hex: HexStyle::CONTIGUOUS,
     vci: VciMatch::Exact,
     vci_note: "vendor class MSUCClient with data MS-UC-Client: Windows builds option 43 from the vendor sub-options only for clients sending that vendor class (exact match believed, unconfirmed); option 120 is a standard option and reaches every client of the scope",
