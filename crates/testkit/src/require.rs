@@ -1,0 +1,28 @@
+//! Preconditions that fail the test with the fix instead of skipping it.
+
+use std::path::PathBuf;
+
+/// Panic unless running as root: namespaces, veth links and port 67 need it.
+pub fn require_root() {
+    if !nix::unistd::Uid::effective().is_root() {
+        panic!(
+            "this privileged test needs root (network namespaces, veth, port 67): run `sudo scripts/test-all`"
+        );
+    }
+}
+
+/// Find `bin` on PATH (or in the sbin folders peers install to), or panic with the package.
+pub fn require_tool(bin: &str, apt_package: &str) -> PathBuf {
+    let path = std::env::var("PATH").unwrap_or_default();
+    let dirs = path
+        .split(':')
+        .map(PathBuf::from)
+        .chain(["/usr/sbin", "/sbin", "/usr/bin", "/bin"].map(PathBuf::from));
+    for dir in dirs {
+        let candidate = dir.join(bin);
+        if candidate.is_file() {
+            return candidate;
+        }
+    }
+    panic!("peer `{bin}` is missing: install it with `apt-get install -y {apt_package}` (scripts/test-all does this)");
+}
