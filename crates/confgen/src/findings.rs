@@ -67,12 +67,12 @@ fn check_option(platform: &Platform, p: &Provisioning, code: u8, len: usize) -> 
         Some((max, overflow)) if hex_chars > max => (
             max / 2,
             overflow,
-            format!("option {code} is {len} bytes ({hex_chars} hex characters), over the {max} hex characters {} takes", limits.source),
+            format!("option {code} is {len} bytes ({hex_chars} hex characters), over the limit of {max} hex characters"),
         ),
         _ if len > OPTION_MAX => (
             OPTION_MAX,
             limits.long,
-            format!("option {code} is {len} bytes, over the {OPTION_MAX} one DHCP option holds"),
+            format!("option {code} is {len} bytes, over the {OPTION_MAX} bytes one DHCP option holds"),
         ),
         _ => return None,
     };
@@ -180,4 +180,137 @@ pub fn all_limit_findings(p: &Provisioning) -> Result<Vec<TargetFinding>, Provis
                 .map(move |finding| TargetFinding { platform, finding })
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::platform::{self, find};
+
+    /// A profile whose option 43 is 67 + `fqdn_len` bytes and option 120 `fqdn_len` + 3.
+    fn profile(fqdn_len: usize) -> Provisioning {
+        let mut labels = Vec::new();
+        let mut left = fqdn_len;
+        while left > 0 {
+            let take = left.min(63);
+            labels.push("a".repeat(take));
+            left -= take;
+            // A dot costs one character; a trailing 1-character remainder becomes its own label.
+            left = left.saturating_sub(1);
+        }
+        let mut name = labels.join(".");
+        while name.len() < fqdn_len {
+            name.push('b');
+        }
+        assert_eq!(name.len(), fqdn_len);
+        Provisioning::new(name, None)
+    }
+
+    fn worst(target: &str, fqdn_len: usize) -> Option<Severity> {
+        let p = profile(fqdn_len);
+        let (o43, o120) = (p.option43().unwrap(), p.option120().unwrap());
+        limit_findings(find(target).unwrap(), &p, &o43, &o120)
+            .iter()
+            .map(|f| f.severity)
+            .max()
+    }
+
+    #[test]
+    fn cisco_ios_takes_23_characters_and_refuses_24() {
+        assert_eq!(worst("cisco-ios", 23), None);
+        assert_eq!(worst("cisco-ios", 24), Some(Severity::Error));
+        let p = profile(24);
+        let f = &limit_findings(
+            &platform::CISCO_IOS,
+            &p,
+            &p.option43().unwrap(),
+            &p.option120().unwrap(),
+        )[0];
+        assert_eq!(f.option, Some(43));
+        assert!(f.message.contains("182 hex characters"), "{}", f.message);
+        assert!(f.message.contains("at most 23 characters"), "{}", f.message);
+        assert!(f.message.contains("--target cisco-ios-xe"), "{}", f.message);
+    }
+
+    #[test]
+    fn hex_character_limits_sit_where_the_docs_put_them() {
+        // Largest web FQDN that fits: (limit / 2) - 67.
+        for (target, fits) in [
+            ("fortigate", 89),
+            ("hpe-comware", 61),
+            ("huawei", 60),
+            ("cisco-ios-xe", 188),
+        ] {
+            assert_eq!(worst(target, fits), None, "{target} {fits}");
+            assert_eq!(
+                worst(target, fits + 1),
+                Some(Severity::Error),
+                "{target} {}",
+                fits + 1
+            );
+        }
+    }
+
+    #[test]
+    fn long_options_split_refuse_or_warn_per_server() {
+        // 188 characters: option 43 is exactly 255 bytes; 189 needs a second instance.
+        for target in ["dnsmasq", "udhcpd", "isc-dhcpd", "kea", "windows-netsh"] {
+            assert_eq!(worst(target, 188), None, "{target}");
+        }
+        assert_eq!(worst("dnsmasq", 189), Some(Severity::Error));
+        assert_eq!(worst("openwrt", 189), Some(Severity::Error));
+        assert_eq!(worst("udhcpd", 189), Some(Severity::Error));
+        assert_eq!(worst("isc-dhcpd", 189), Some(Severity::Warning));
+        assert_eq!(worst("kea", 189), Some(Severity::Warning));
+        assert_eq!(worst("juniper", 189), Some(Severity::Warning));
+        let p = profile(189);
+        let windows = limit_findings(
+            &platform::WINDOWS_NETSH,
+            &p,
+            &p.option43().unwrap(),
+            &p.option120().unwrap(),
+        );
+        assert!(
+            windows[0].message.contains("option 250"),
+            "{}",
+            windows[0].message
+        );
+    }
+
+    #[test]
+    fn option_120_is_checked_too() {
+        // 253 characters: option 120 is 256 bytes, one over.
+        let p = profile(253);
+        let o120 = p.option120().unwrap();
+        assert_eq!(o120.len(), 256);
+        let f = limit_findings(&platform::KEA, &p, &p.option43().unwrap(), &o120);
+        assert!(f
+            .iter()
+            .any(|f| f.option == Some(120) && f.message.contains("fewer or shorter --sip-server")));
+    }
+
+    #[test]
+    fn scoping_findings_follow_the_table() {
+        assert_eq!(vci_finding(&platform::ISC_DHCPD), None);
+        assert_eq!(
+            vci_finding(&platform::CISCO_IOS).map(|f| f.severity),
+            Some(Severity::Warning)
+        );
+        assert!(vci_finding(&platform::UDHCPD)
+            .unwrap()
+            .message
+            .contains("dedicated voice VLAN"));
+        assert_eq!(
+            vci_finding(&platform::DNSMASQ).map(|f| f.severity),
+            Some(Severity::Info)
+        );
+    }
+
+    #[test]
+    fn all_limit_findings_names_each_target() {
+        let all = all_limit_findings(&profile(24)).unwrap();
+        let ids: Vec<&str> = all.iter().map(|t| t.platform.id).collect();
+        assert_eq!(ids, ["cisco-ios"]);
+        assert!(all_limit_findings(&profile(18)).unwrap().is_empty());
+    }
 }

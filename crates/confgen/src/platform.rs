@@ -119,7 +119,7 @@ pub const WINDOWS_NETSH: Platform = Platform {
         hex_chars: None,
         long: Overflow::MsOption250,
         source: "Windows DHCP",
-        workaround: "Windows continues the value in option 250 ([MS-DHCPE] §2.2.9), which RFC 3396 clients do not join",
+        workaround: "",
     },
     traps: &[
         "every value is type Binary: String values break the phones",
@@ -535,3 +535,52 @@ impl PartialEq for Platform {
     }
 }
 impl Eq for Platform {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_file_names_are_unique() {
+        let mut ids = ids();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), PLATFORMS.len());
+        let mut files: Vec<String> = PLATFORMS.iter().map(Platform::file_name).collect();
+        files.sort_unstable();
+        files.dedup();
+        assert_eq!(files.len(), PLATFORMS.len());
+        assert_eq!(find("kea").map(|p| p.id), Some("kea"));
+        assert!(find("all").is_none(), "`all` is reserved for every target");
+    }
+
+    #[test]
+    fn facts_agree_with_the_issue() {
+        assert_eq!(CISCO_IOS.limits.hex_chars, Some((180, Overflow::Truncates)));
+        assert_eq!(HUAWEI.limits.hex_chars.map(|l| l.0), Some(254));
+        assert_eq!(HPE_COMWARE.limits.hex_chars.map(|l| l.0), Some(256));
+        assert_eq!(FORTIGATE.limits.hex_chars.map(|l| l.0), Some(312));
+        assert_eq!(DNSMASQ.limits.long, Overflow::Refuses);
+        assert_eq!(WINDOWS_NETSH.limits.long, Overflow::MsOption250);
+        assert_eq!(ISC_DHCPD.limits.long, Overflow::SplitsRfc3396);
+        assert_eq!(DNSMASQ.vci, VciMatch::Substring);
+        assert_eq!(DNSMASQ.hex, HexStyle::COLON);
+        for exact in [&ISC_DHCPD, &KEA, &WINDOWS_NETSH, &MIKROTIK, &HPE_COMWARE] {
+            assert_eq!(exact.vci, VciMatch::Exact, "{}", exact.id);
+        }
+        for none in [
+            &UDHCPD,
+            &CISCO_IOS,
+            &CISCO_IOS_XE,
+            &JUNIPER,
+            &MERAKI,
+            &PFSENSE,
+            &HUAWEI,
+            &ARUBA_OS_SWITCH,
+        ] {
+            assert_eq!(none.vci, VciMatch::None, "{}", none.id);
+        }
+        // Kea sub-option space names must not start with vendor- (they route into option 125).
+        assert!(!targets::kea::SPACE.starts_with("vendor-"));
+    }
+}

@@ -9,7 +9,7 @@ use ucprov_wire::profile::VENDOR_CLASS;
 use crate::render::{Ctx, Doc, SubOption};
 
 /// Must not start with `vendor-`: Kea routes such spaces into option 125.
-const SPACE: &str = "ms-uc-client";
+pub const SPACE: &str = "ms-uc-client";
 
 /// Characters a Kea string option cannot carry unescaped (`,` splits CSV data).
 const NOT_IN_STRINGS: &[u8] = b",\\'\" ";
