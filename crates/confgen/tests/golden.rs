@@ -2,6 +2,7 @@
 //! limit findings for long FQDNs. The seed's values are also checked verbatim against the
 //! notation strings of DHCP-SERVERS.md §2, so a snapshot cannot silently drift off them.
 
+#![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a panic is the failure report
 use ucprov_confgen::{generate, platform, Request, Scope, Severity, PLATFORMS};
 use ucprov_wire::profile::Provisioning;
 
