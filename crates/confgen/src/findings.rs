@@ -3,6 +3,7 @@
 
 use core::fmt;
 
+use ucprov_wire::options::emitted_len;
 use ucprov_wire::profile::{Provisioning, ProvisioningError};
 
 use crate::platform::{Overflow, Platform, VciMatch, PLATFORMS};
@@ -114,6 +115,26 @@ fn consequence(overflow: Overflow, source: &str) -> (Severity, String) {
             format!("how {source} handles this is not documented; check the option on the wire (ucprov probe or a capture)"),
         ),
     }
+}
+
+/// Largest IP datagram a client accepts unless it sends option 57 (RFC 2131 §2).
+pub const DEFAULT_MAX_MESSAGE: usize = 576;
+
+/// IP and UDP headers, the fixed DHCP header with the cookie, option 53, 54 and 1 of an INFORM
+/// answer, and the end byte: what a reply carries besides options 43 and 120.
+const REPLY_OVERHEAD: usize = 20 + 8 + 240 + 3 + 6 + 6 + 1;
+
+/// A reply carrying both options may not fit the 576 bytes a client accepts by default; a
+/// server then leaves options out. Not tied to a platform: every RFC 2131 server has to care.
+pub fn reply_size_finding(o43_len: usize, o120_len: usize) -> Option<Finding> {
+    let size = REPLY_OVERHEAD + emitted_len(o43_len) + emitted_len(o120_len);
+    (size > DEFAULT_MAX_MESSAGE).then(|| Finding {
+        severity: Severity::Warning,
+        option: None,
+        message: format!(
+            "a reply with options 43 and 120 is about {size} bytes, over the {DEFAULT_MAX_MESSAGE} a client accepts unless it sends option 57 (RFC 2131): servers may leave options out (ISC dhcpd 4.4.3 sent option 43 and dropped option 120 for a 200-character FQDN, observed on the wire; Kea 2.2.0 sent the whole 760-byte reply); with one SIP server named like the web services, FQDNs of at most 109 characters avoid it"
+        ),
+    })
 }
 
 /// What the admin can shorten, and to how much.
@@ -304,6 +325,15 @@ mod tests {
             vci_finding(&platform::DNSMASQ).map(|f| f.severity),
             Some(Severity::Info)
         );
+    }
+
+    #[test]
+    fn replies_over_576_bytes_are_flagged_from_110_characters() {
+        for (len, flagged) in [(18, false), (109, false), (110, true), (200, true)] {
+            let p = profile(len);
+            let f = reply_size_finding(p.option43().unwrap().len(), p.option120().unwrap().len());
+            assert_eq!(f.is_some(), flagged, "{len}");
+        }
     }
 
     #[test]

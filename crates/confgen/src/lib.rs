@@ -15,7 +15,9 @@ pub mod targets;
 
 use ucprov_wire::profile::ProvisioningError;
 
-pub use findings::{all_limit_findings, limit_findings, Finding, Severity, TargetFinding};
+pub use findings::{
+    all_limit_findings, limit_findings, reply_size_finding, Finding, Severity, TargetFinding,
+};
 pub use platform::{Platform, PLATFORMS};
 pub use request::{Request, Scope};
 

@@ -186,7 +186,7 @@ pub const KEA: Platform = Platform {
     limits: Limits {
         hex_chars: None,
         long: Overflow::SplitsRfc3396,
-        source: "Kea 2.1.6 and later",
+        source: "Kea 2.1.6 and later (2.2.0 puts each sub-option in an option 43 instance of its own, observed)",
         workaround: "",
     },
     traps: &[

@@ -5,7 +5,7 @@ use ucprov_wire::catalog;
 use ucprov_wire::profile::{Provisioning, VENDOR_CLASS};
 use ucprov_wire::sip_servers::SipServers;
 
-use crate::findings::{limit_findings, vci_finding, Finding, Severity};
+use crate::findings::{limit_findings, reply_size_finding, vci_finding, Finding, Severity};
 use crate::platform::Platform;
 use crate::request::{Request, Scope};
 
@@ -217,6 +217,7 @@ pub(crate) fn assemble(ctx: &Ctx) -> (String, Vec<Finding>) {
     let mut doc = Doc::default();
     (ctx.platform.render)(ctx, &mut doc);
     let mut findings = limit_findings(ctx.platform, ctx.provisioning(), &ctx.o43, &ctx.o120);
+    findings.extend(reply_size_finding(ctx.o43.len(), ctx.o120.len()));
     findings.extend(vci_finding(ctx.platform));
     findings.append(&mut doc.findings);
     findings.sort_by_key(|f| std::cmp::Reverse(f.severity));
