@@ -31,4 +31,9 @@ pub enum Command {
     /// Ready-to-paste DHCP server configuration, scoped to vendor class MS-UC-Client where the
     /// server can match option 60, with each platform's limits checked.
     Config(cmd::config::ConfigArgs),
+    /// Certificate tools: inspect a PEM, DER or PKCS#7 file, standard input or a plain-HTTP URL.
+    #[command(subcommand)]
+    Cert(cmd::cert::CertCommand),
+    /// Run the services UC devices use: the certificate provisioning service over HTTP(S).
+    Serve(cmd::serve::ServeArgs),
 }

@@ -1,8 +1,10 @@
 //! One module per subcommand. Each exposes an `Args` struct and a `run` function.
 
+pub mod cert;
 pub mod config;
 pub mod decode;
 pub mod encode;
+pub mod serve;
 
 use crate::cli::Command;
 use crate::exit::CliResult;
@@ -12,5 +14,7 @@ pub fn run(command: Command) -> CliResult {
         Command::Encode(args) => encode::run(&args),
         Command::Decode(args) => decode::run(&args),
         Command::Config(args) => config::run(&args),
+        Command::Cert(cmd) => cert::run(cmd),
+        Command::Serve(args) => serve::run(&args),
     }
 }
