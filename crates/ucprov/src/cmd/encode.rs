@@ -43,9 +43,6 @@ pub struct EncodeArgs {
     pub hex_style: HexForm,
 }
 
-/// Cisco IOS 15.1(3)S+ silently truncates `option … hex` beyond this many hex characters.
-const CISCO_HEX_LIMIT: usize = 180;
-
 /// Facts about the encoded options, computed once and rendered by every format.
 #[derive(Debug, Serialize)]
 pub struct Encoded {
@@ -56,6 +53,16 @@ pub struct Encoded {
     pub provisioning_url: String,
     pub root_chain_url: String,
     pub warnings: Vec<String>,
+    /// What each DHCP server `ucprov config` targets does with options this long.
+    pub limits: Vec<LimitFacts>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct LimitFacts {
+    pub target: &'static str,
+    pub server: &'static str,
+    pub severity: &'static str,
+    pub message: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -111,6 +118,16 @@ pub fn encode(p: &Provisioning) -> CliResult<Encoded> {
     let option43 = OptionFacts::new(43, option43);
     let option120 = OptionFacts::new(120, option120);
     let warnings = warnings(p, &option43, &option120);
+    let limits = ucprov_confgen::all_limit_findings(p)
+        .map_err(CliError::invalid)?
+        .into_iter()
+        .map(|t| LimitFacts {
+            target: t.platform.id,
+            server: t.platform.name,
+            severity: t.finding.severity.label(),
+            message: t.finding.message,
+        })
+        .collect();
     Ok(Encoded {
         provisioning_url: p.profile.provisioning_url(),
         root_chain_url: p.profile.root_chain_url(80),
@@ -119,24 +136,14 @@ pub fn encode(p: &Provisioning) -> CliResult<Encoded> {
         option120,
         suboptions,
         warnings,
+        limits,
     })
 }
 
 fn warnings(p: &Provisioning, o43: &OptionFacts, o120: &OptionFacts) -> Vec<String> {
     let mut w = Vec::new();
-    if o43.hex_chars > CISCO_HEX_LIMIT {
-        w.push(format!(
-            "option 43 is {} hex characters: Cisco IOS 15.1(3)S and later silently truncate `option 43 hex` beyond {CISCO_HEX_LIMIT} (web FQDN at most 23 characters); use `option ext 43 hex` on IOS-XE or another DHCP server",
-            o43.hex_chars
-        ));
-    }
-    for o in [o43, o120] {
-        if o.length > 255 {
-            w.push(format!(
-                "option {} is {} bytes, over the 255 a single option holds: servers must split it into several option {} instances (RFC 3396); Windows DHCP continues it in option 250 instead, and many clients and servers handle neither",
-                o.code, o.length, o.code
-            ));
-        }
+    if let Some(f) = ucprov_confgen::reply_size_finding(o43.length, o120.length) {
+        w.push(f.message);
     }
     if matches!(p.sip_servers, SipServers::Addresses(_)) {
         w.push(
@@ -228,6 +235,15 @@ pub fn render_table(e: &Encoded, form: HexForm) -> String {
         out.push_str("\nWarnings:\n");
         for w in &e.warnings {
             out.push_str(&format!("  - {w}\n"));
+        }
+    }
+    if !e.limits.is_empty() {
+        out.push_str("\nLimits of the DHCP servers `ucprov config` targets:\n");
+        for l in &e.limits {
+            out.push_str(&format!(
+                "  - {} ({}): {}: {}\n",
+                l.server, l.target, l.severity, l.message
+            ));
         }
     }
     out

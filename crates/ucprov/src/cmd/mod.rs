@@ -1,6 +1,7 @@
 //! One module per subcommand. Each exposes an `Args` struct and a `run` function.
 
 pub mod cert;
+pub mod config;
 pub mod decode;
 pub mod encode;
 pub mod serve;
@@ -12,6 +13,7 @@ pub fn run(command: Command) -> CliResult {
     match command {
         Command::Encode(args) => encode::run(&args),
         Command::Decode(args) => decode::run(&args),
+        Command::Config(args) => config::run(&args),
         Command::Cert(cmd) => cert::run(cmd),
         Command::Serve(args) => serve::run(&args),
     }

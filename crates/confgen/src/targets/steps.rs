@@ -1,0 +1,49 @@
+//! GUI-only platforms: numbered steps with the values to paste (DHCP-SERVERS.md §3.8, §3.12).
+
+use crate::render::{Ctx, Doc};
+
+/// Numbered steps: `first`, one per option (`fields` names the GUI fields, `{code}` replaced),
+/// then `last`. Each value stands on its own line for copying.
+fn steps(ctx: &Ctx, doc: &mut Doc, first: String, fields: &str, last: &str) {
+    let mut all = vec![first];
+    for o in ctx.options() {
+        all.push(format!(
+            "Add {}: {}, Value:\n   {}",
+            o.why,
+            fields.replace("{code}", &o.code.to_string()),
+            o.hex
+        ));
+    }
+    all.push(format!("Save. Every client of that {last} gets both options: keep the phones on their own voice VLAN."));
+    for (n, step) in all.iter().enumerate() {
+        doc.plain(format!("{}. {step}", n + 1));
+    }
+}
+
+pub fn render_meraki(ctx: &Ctx, doc: &mut Doc) {
+    let scope = ctx.scope(doc);
+    steps(
+        ctx,
+        doc,
+        format!("Dashboard > Security & SD-WAN > Configure > DHCP (MS switch: Switching > Routing & DHCP > the voice VLAN interface > DHCP settings); find the phones' subnet {scope}."),
+        "Add a DHCP option > Custom, Code {code}, Type Hex",
+        "VLAN",
+    );
+}
+
+pub fn render_pfsense(ctx: &Ctx, doc: &mut Doc) {
+    let interface = ctx.interface(doc);
+    doc.comment("ISC DHCP backend:");
+    steps(
+        ctx,
+        doc,
+        format!("Services > DHCP Server > {interface} (the phones' interface)."),
+        "Additional BOOTP/DHCP Options > Add, Number {code}, Type String",
+        "interface",
+    );
+    doc.comment("Kea backend: it ignores Additional BOOTP/DHCP Options. Paste the JSON of");
+    doc.comment(format!("  {}", ctx.req.command_line("kea")));
+    doc.comment(
+        "into the custom Kea configuration instead: its client class matches option 60 exactly.",
+    );
+}
