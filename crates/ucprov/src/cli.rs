@@ -27,4 +27,18 @@ pub enum Command {
     Encode(cmd::encode::EncodeArgs),
     /// Decode a hex dump of option 43, option 120 or a run of DHCP options, annotated.
     Decode(cmd::decode::DecodeArgs),
+    /// Certificate tools.
+    #[command(subcommand)]
+    Cert(crate::cert::CertCommand),
+    /// Run the services. This branch only has the certificate provisioning service.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// Run without the DHCP responder (only the CertProvisioningService).
+    #[arg(long)]
+    pub no_dhcp: bool,
+    #[command(flatten)]
+    pub certprov: crate::cert::CertProvArgs,
 }

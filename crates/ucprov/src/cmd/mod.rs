@@ -1,14 +1,5 @@
-//! One module per subcommand. Each exposes an `Args` struct and a `run` function.
+//! One module per subcommand. Each exposes an `Args` struct and a `run` function; `main`
+//! dispatches.
 
 pub mod decode;
 pub mod encode;
-
-use crate::cli::Command;
-use crate::exit::CliResult;
-
-pub fn run(command: Command) -> CliResult {
-    match command {
-        Command::Encode(args) => encode::run(&args),
-        Command::Decode(args) => decode::run(&args),
-    }
-}

@@ -1,0 +1,240 @@
+//! `ucprov cert inspect`: detect the container, list every certificate in chain order,
+//! say whether there is a self-signed root, and print thumbprints the way Windows does.
+
+use std::io::Read;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use serde::Serialize;
+use ucprov_pki::{analyze, summarize, CertSummary, ChainProblem, ExpiryWarning, Warning};
+
+use super::exit;
+use super::fetch::fetch;
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// File, `http://` URL (fetched like a device does, plain HTTP) or `-` for stdin.
+    #[arg(value_name = "FILE|URL|-", default_value = "-")]
+    pub input: String,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when the certificates do not form one valid chain.
+    #[arg(long)]
+    pub strict: bool,
+    /// Give up on a URL after this many seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 10)]
+    pub timeout: u64,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    source: String,
+    format: ucprov_pki::ContainerFormat,
+    warnings: Vec<Warning>,
+    /// Certificates in chain order: end-most first, root last.
+    certificates: Vec<Positioned>,
+    chain: ChainReport,
+}
+
+#[derive(Debug, Serialize)]
+struct Positioned {
+    position: usize,
+    #[serde(flatten)]
+    summary: CertSummary,
+}
+
+#[derive(Debug, Serialize)]
+struct ChainReport {
+    /// Position (in `certificates`) of the root, if exactly one was found.
+    root: Option<usize>,
+    /// The root's issuer equals its subject.
+    root_self_signed: bool,
+    valid: bool,
+    duplicates_removed: usize,
+    problems: Vec<ChainProblem>,
+    expiry: Vec<ExpiryWarning>,
+}
+
+pub fn run_inspect(args: InspectArgs) -> ExitCode {
+    match inspect(&args) {
+        Ok(report) => {
+            if args.json {
+                match serde_json::to_string_pretty(&report) {
+                    Ok(s) => println!("{s}"),
+                    Err(e) => {
+                        eprintln!("error: cannot render JSON: {e}");
+                        return ExitCode::from(exit::INVALID_DATA);
+                    }
+                }
+            } else {
+                print_table(&report);
+            }
+            if args.strict && !report.chain.valid {
+                ExitCode::from(exit::INVALID_DATA)
+            } else {
+                ExitCode::from(exit::OK)
+            }
+        }
+        Err(InspectError::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(exit::USAGE)
+        }
+        Err(InspectError::Data(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(exit::INVALID_DATA)
+        }
+    }
+}
+
+enum InspectError {
+    Usage(String),
+    Data(String),
+}
+
+fn read_input(args: &InspectArgs) -> Result<Vec<u8>, InspectError> {
+    let cap = ucprov_pki::MAX_INPUT_BYTES;
+    let input = args.input.as_str();
+    let lower = input.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return fetch(input, Duration::from_secs(args.timeout.max(1)), cap).map_err(|e| match e {
+            super::fetch::FetchError::Scheme { .. } | super::fetch::FetchError::Url { .. } => {
+                InspectError::Usage(e.to_string())
+            }
+            _ => InspectError::Data(e.to_string()),
+        });
+    }
+    let mut bytes = Vec::new();
+    // One byte over the cap is enough for the parser to refuse it with a clear message.
+    let limit = cap as u64 + 1;
+    let result = if input == "-" {
+        std::io::stdin().lock().take(limit).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(input).and_then(|f| f.take(limit).read_to_end(&mut bytes))
+    };
+    result.map_err(|e| InspectError::Data(format!("{input}: {e}")))?;
+    Ok(bytes)
+}
+
+fn inspect(args: &InspectArgs) -> Result<Report, InspectError> {
+    let bytes = read_input(args)?;
+    let source = if args.input == "-" {
+        "stdin"
+    } else {
+        &args.input
+    };
+    let parsed =
+        ucprov_pki::parse(&bytes, source).map_err(|e| InspectError::Data(e.to_string()))?;
+    let now = now_unix();
+    let analysis = analyze(&parsed.certs, now);
+    let certificates: Vec<Positioned> = analysis
+        .order
+        .iter()
+        .enumerate()
+        .map(|(position, &i)| Positioned {
+            position,
+            summary: summarize(&analysis.certs[i], now),
+        })
+        .collect();
+    let root = analysis
+        .root
+        .and_then(|r| analysis.order.iter().position(|&i| i == r));
+    let root_self_signed = analysis
+        .root
+        .is_some_and(|r| analysis.certs[r].is_self_issued());
+    Ok(Report {
+        source: source.to_owned(),
+        format: parsed.format,
+        warnings: parsed.warnings,
+        certificates,
+        chain: ChainReport {
+            root,
+            root_self_signed,
+            valid: analysis.problems.is_empty(),
+            duplicates_removed: analysis.duplicates_removed,
+            problems: analysis.problems,
+            expiry: analysis.expiry,
+        },
+    })
+}
+
+fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+fn print_table(r: &Report) {
+    let n = r.certificates.len();
+    println!(
+        "Source:  {} ({}, {n} certificate{})",
+        r.source,
+        r.format.describe(),
+        if n == 1 { "" } else { "s" }
+    );
+    for w in &r.warnings {
+        println!("WARNING: {w}");
+    }
+    println!();
+    println!("Chain order (end-most first, root last):");
+    for c in &r.certificates {
+        let tag = if Some(c.position) == r.chain.root {
+            "  <- root"
+        } else {
+            ""
+        };
+        println!("  [{}] {}{tag}", c.position, c.summary.subject);
+    }
+    match r.chain.root.and_then(|p| r.certificates.get(p)) {
+        Some(root) => println!(
+            "Root:    {} (self-signed: {}, issuer == subject)",
+            root.summary.subject,
+            if r.chain.root_self_signed {
+                "yes"
+            } else {
+                "no"
+            }
+        ),
+        None => println!("Root:    none (no single certificate has issuer == subject)"),
+    }
+    if r.chain.valid {
+        println!("Chain:   valid (every link's signature verifies)");
+    } else {
+        println!("Chain:   NOT valid");
+        for p in &r.chain.problems {
+            println!("  - {p}");
+        }
+    }
+    for e in &r.chain.expiry {
+        println!("WARNING: {e}");
+    }
+    for c in &r.certificates {
+        let s = &c.summary;
+        println!();
+        println!("Certificate [{}]", c.position);
+        println!("  Subject:     {}", s.subject);
+        println!("  Issuer:      {}", s.issuer);
+        println!("  Serial:      {}", s.serial);
+        println!("  Not before:  {}", s.not_before);
+        let expiry = if s.expires_in_days < 0 {
+            format!("EXPIRED {} days ago", -s.expires_in_days)
+        } else {
+            format!("expires in {} days", s.expires_in_days)
+        };
+        println!("  Not after:   {} ({expiry})", s.not_after);
+        let ca = match (s.is_ca, s.path_len) {
+            (true, Some(n)) => format!("yes (path length {n})"),
+            (true, None) => "yes".to_owned(),
+            (false, _) => "no".to_owned(),
+        };
+        println!("  CA:          {ca}");
+        let bits = s
+            .key_bits
+            .map(|b| format!(" ({b} bits)"))
+            .unwrap_or_default();
+        println!("  Key:         {}{bits}", s.key_type);
+        println!("  SHA-1:       {}", s.sha1);
+        println!("  SHA-256:     {}", s.sha256);
+    }
+}
