@@ -49,6 +49,8 @@ pub struct ExchangeSummary {
     #[serde(skip)]
     pub request: Vec<u8>,
     pub transmissions: usize,
+    /// The local port replies were awaited on (resolves `--client-port 0`).
+    pub client_port: u16,
     pub window_ms: u64,
     pub replies: Vec<RawReply>,
     /// Datagrams on our port that were not replies to this INFORM.
@@ -151,6 +153,7 @@ pub fn exchange(cfg: &DhcpConfig<'_>) -> Result<ExchangeSummary, ProbeError> {
         xid,
         request_hex: HexStyle::CONTIGUOUS.format(&request),
         transmissions: 0,
+        client_port: socket.local_addr().map_or(cfg.client_port, |a| a.port()),
         window_ms: u64::try_from(cfg.window.as_millis()).unwrap_or(u64::MAX),
         ..ExchangeSummary::default()
     };

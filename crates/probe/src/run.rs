@@ -92,7 +92,7 @@ fn dhcp_step(cfg: &ProbeConfig, ex: &ExchangeSummary, answers: &[ServerAnswer]) 
         plural(ex.transmissions, "transmission"),
         cfg.timeout.as_secs_f32()
     );
-    s.details.push(sent.clone());
+    s.details.push(format!("sent {sent}"));
     if answers.is_empty() {
         s.summary = "no answer".into();
         let fix = match &cfg.target {
@@ -102,12 +102,16 @@ fn dhcp_step(cfg: &ProbeConfig, ex: &ExchangeSummary, answers: &[ServerAnswer]) 
             Target::Server(server) => format!(
                 "check that {server} runs a DHCP server that answers DHCPINFORM for {}, and that its reply can reach this host on UDP port {}",
                 ex.client.as_ref().map_or("this address".into(), |c| c.address.to_string()),
-                cfg.client_port
+                ex.client_port
             ),
         };
         s.fail(Problem::new(
             Failure::NoDhcpAnswer,
-            format!("nobody answered the {sent}"),
+            format!(
+                "nobody answered within {:.1} s (UDP port {} stayed silent)",
+                cfg.timeout.as_secs_f32(),
+                ex.client_port
+            ),
             fix,
         ));
         return s;

@@ -5,7 +5,8 @@ use clap::{Parser, Subcommand};
 use crate::cmd;
 
 const AFTER_HELP: &str = "\
-Exit codes: 0 ok, 1 invalid data, 2 usage, 3 environment (file, socket, peer).
+Exit codes: 0 ok, 1 invalid data, 2 usage, 3 environment (file, socket, peer);
+`ucprov probe --help` lists its per-step codes.
 
 Examples:
   ucprov encode --sip-server lync.schertz.local
@@ -27,6 +28,9 @@ pub enum Command {
     Encode(cmd::encode::EncodeArgs),
     /// Decode a hex dump of option 43, option 120 or a run of DHCP options, annotated.
     Decode(cmd::decode::DecodeArgs),
+    /// Be the phone: DHCPINFORM, options 43/120, root chain download, TLS; a pass/fail
+    /// report per step.
+    Probe(cmd::probe::ProbeArgs),
     /// Certificate tools.
     #[command(subcommand)]
     Cert(crate::cert::CertCommand),

@@ -29,6 +29,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => return serve(args),
         Command::Encode(args) => cmd::encode::run(&args),
         Command::Decode(args) => cmd::decode::run(&args),
+        Command::Probe(args) => cmd::probe::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
