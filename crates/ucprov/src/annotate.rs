@@ -291,6 +291,22 @@ pub fn options(set: &OptionSet<'_>) -> Vec<OptionRow> {
             } else {
                 0
             };
+            let mut option43 = (code == 43).then(|| option43(&value, base, None));
+            let mut option120 = (code == 120).then(|| option120(&value, base));
+            if parts.len() > 1 {
+                let at: Vec<String> = parts.iter().map(|p| p.offset.to_string()).collect();
+                let note = Finding::note(format!(
+                    "option {code} was joined from {} instances at bytes {} (RFC 3396, or Microsoft option 250); offsets inside it count from the start of the joined value",
+                    parts.len(),
+                    at.join(", ")
+                ));
+                if let Some(r) = option43.as_mut() {
+                    r.findings.insert(0, note.clone());
+                }
+                if let Some(r) = option120.as_mut() {
+                    r.findings.insert(0, note);
+                }
+            }
             Some(OptionRow {
                 offset: first.offset,
                 code,
@@ -299,8 +315,8 @@ pub fn options(set: &OptionSet<'_>) -> Vec<OptionRow> {
                 instances: parts.len(),
                 hex: HexStyle::CONTIGUOUS.format(&value),
                 ascii: ascii_preview(&value),
-                option43: (code == 43).then(|| option43(&value, base, None)),
-                option120: (code == 120).then(|| option120(&value, base)),
+                option43,
+                option120,
             })
         })
         .collect()
@@ -323,7 +339,11 @@ pub fn render_option43(r: &Option43Report) -> String {
         "Option 43, vendor-specific information: {} bytes of data at byte {}\n\n",
         r.data_length, r.data_offset
     );
-    out.push_str(&t.render());
+    if r.suboptions.is_empty() {
+        out.push_str("No complete sub-option.\n");
+    } else {
+        out.push_str(&t.render());
+    }
     if let Some(end) = r.end_offset {
         out.push_str(&format!("  end (255) at byte {end}\n"));
     }

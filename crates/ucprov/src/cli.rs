@@ -34,15 +34,6 @@ pub enum Command {
     /// Certificate tools.
     #[command(subcommand)]
     Cert(crate::cert::CertCommand),
-    /// Run the services. This branch only has the certificate provisioning service.
-    Serve(ServeArgs),
-}
-
-#[derive(Debug, clap::Args)]
-pub struct ServeArgs {
-    /// Run without the DHCP responder (only the CertProvisioningService).
-    #[arg(long)]
-    pub no_dhcp: bool,
-    #[command(flatten)]
-    pub certprov: crate::cert::CertProvArgs,
+    /// Answer DHCPINFORM from MS-UC-Client devices with options 43 and 120, per site.
+    Serve(cmd::serve::ServeArgs),
 }

@@ -11,7 +11,6 @@
 
 use std::process::ExitCode;
 
-pub const OK: u8 = 0;
 pub const INVALID_DATA: u8 = 1;
 pub const USAGE: u8 = 2;
 pub const ENVIRONMENT: u8 = 3;
@@ -27,6 +26,7 @@ pub enum CliError {
     #[error("{0}")]
     Environment(String),
     /// A specific exit code with its message (probe's per-step codes).
+    #[allow(dead_code)] // constructed by `probe`, which lands separately
     #[error("{message}")]
     Code { code: u8, message: String },
 }

@@ -130,7 +130,7 @@ mod tests {
         let mut argv = vec!["t"];
         argv.extend_from_slice(args);
         T::try_parse_from(argv)
-            .map_err(|e| CliError::usage(e))?
+            .map_err(CliError::usage)?
             .p
             .provisioning()
     }

@@ -4,8 +4,8 @@
 use std::net::Ipv4Addr;
 
 use crate::error::{DecodeError, DecodeErrorKind, Field};
-use crate::options::{emit_option, OptionSet, Region};
-use crate::tlv::{EncodeError, END};
+use crate::options::{emit_option, OptionInstance, OptionSet, Region};
+use crate::tlv::{EncodeError, Layer, Tlv, TlvIter, END};
 
 /// Byte ranges of the fixed header.
 pub mod field {
@@ -209,51 +209,110 @@ impl<T: AsRef<[u8]>> Packet<T> {
     /// Every option instance: the options field (which must end with option 255), then `file`
     /// and `sname` when option 52 says they carry options (RFC 2131 §4.1, RFC 3396 §5).
     pub fn options(&self) -> Result<OptionSet<'_>, DecodeError> {
-        let b = self.b();
-        let main = OptionSet::walk(&b[field::OPTIONS..], field::OPTIONS, Region::Options);
-        if let Some(e) = main.error {
-            return Err(e);
-        }
-        if main.end.is_none() {
-            return Err(DecodeError::new(
-                b.len(),
-                Field::Option { code: END },
-                DecodeErrorKind::MissingEnd,
-            ));
-        }
-        let mut set = main.set;
-        let overload = match set.get(code::OVERLOAD).as_deref() {
-            None => 0,
-            Some([v @ 1..=3]) => *v,
-            Some(_) => {
-                let at = set
-                    .parts(code::OVERLOAD)
-                    .next()
-                    .map_or(field::OPTIONS, |i| i.offset);
-                return Err(DecodeError::new(
-                    at,
-                    Field::Option {
-                        code: code::OVERLOAD,
-                    },
-                    DecodeErrorKind::BadOverload,
-                ));
-            }
-        };
-        for (bit, range, region) in [
-            (1, field::FILE, Region::File),
-            (2, field::SNAME, Region::Sname),
-        ] {
-            if overload & bit != 0 {
-                let start = range.start;
-                let walk = OptionSet::walk(&b[range], start, region);
-                if let Some(e) = walk.error {
-                    return Err(e);
-                }
-                set.extend(walk.set);
-            }
-        }
+        let mut set = OptionSet::default();
+        self.visit_options(|instance| set.push(instance))?;
         Ok(set)
     }
+
+    /// Hand every raw option instance to `visit`, in packet order, without allocating: the hot
+    /// path of a server reads a few codes and needs no joined copies. Checks exactly what
+    /// [`Packet::options`] checks. Instances are not joined (RFC 3396) and Microsoft option-250
+    /// continuations arrive as code 250; use [`Packet::options`] for joined values.
+    pub fn visit_options<'a>(
+        &'a self,
+        visit: impl FnMut(OptionInstance<'a>),
+    ) -> Result<(), DecodeError> {
+        visit_options_in(self.b(), visit)
+    }
+}
+
+impl<'a> Packet<&'a [u8]> {
+    /// [`Packet::visit_options`] for a view over a borrowed buffer: the instances borrow the
+    /// buffer rather than the view, so a caller may keep them after the view is gone.
+    pub fn visit_buffer_options(
+        &self,
+        visit: impl FnMut(OptionInstance<'a>),
+    ) -> Result<(), DecodeError> {
+        visit_options_in(self.buffer, visit)
+    }
+}
+
+fn visit_options_in<'a>(
+    b: &'a [u8],
+    mut visit: impl FnMut(OptionInstance<'a>),
+) -> Result<(), DecodeError> {
+    let mut end = false;
+    // Option 52 must total exactly one byte, so tracking the first byte and the total
+    // length is enough to validate it without joining.
+    let mut overload: Option<(usize, u8, usize)> = None;
+    let main = |i: OptionInstance<'a>| {
+        if i.code == code::OVERLOAD {
+            let first = i.value.first().copied().unwrap_or(0);
+            let (_, _, len) = overload.get_or_insert((i.offset, first, 0));
+            *len += i.value.len();
+        }
+        visit(i);
+    };
+    walk_region(b, field::OPTIONS..b.len(), Region::Options, main, &mut end)?;
+    if !end {
+        return Err(DecodeError::new(
+            b.len(),
+            Field::Option { code: END },
+            DecodeErrorKind::MissingEnd,
+        ));
+    }
+    let overload = match overload {
+        None => 0,
+        Some((_, v @ 1..=3, 1)) => v,
+        Some((at, _, _)) => {
+            return Err(DecodeError::new(
+                at,
+                Field::Option {
+                    code: code::OVERLOAD,
+                },
+                DecodeErrorKind::BadOverload,
+            ))
+        }
+    };
+    for (bit, range, region) in [
+        (1, field::FILE, Region::File),
+        (2, field::SNAME, Region::Sname),
+    ] {
+        if overload & bit != 0 {
+            walk_region(b, range, region, &mut visit, &mut false)?;
+        }
+    }
+    Ok(())
+}
+
+/// Walk one region of `b` as options, reporting offsets in `b`'s terms.
+fn walk_region<'a>(
+    b: &'a [u8],
+    range: core::ops::Range<usize>,
+    region: Region,
+    mut visit: impl FnMut(OptionInstance<'a>),
+    end: &mut bool,
+) -> Result<(), DecodeError> {
+    let base = range.start;
+    for item in TlvIter::new(&b[range], Layer::Options) {
+        match item {
+            Ok(Tlv::Data {
+                offset,
+                code,
+                value,
+            }) => visit(OptionInstance {
+                region,
+                offset: base + offset,
+                code,
+                value,
+                joins: code,
+            }),
+            Ok(Tlv::End { .. }) => *end = true,
+            Ok(Tlv::Pad { .. }) => {}
+            Err(e) => return Err(e.shifted(base)),
+        }
+    }
+    Ok(())
 }
 
 /// An owned DHCP message. `options` holds whole values; `emit` splits long ones (RFC 3396).
@@ -347,6 +406,13 @@ impl DhcpMessage {
     /// Write the message into `out` (cleared first, so a buffer can be reused per packet):
     /// header, cookie, options split per RFC 3396, end, then pad to 300 bytes.
     pub fn emit(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        self.emit_with(&[], out)
+    }
+
+    /// [`DhcpMessage::emit`], with `extra` options written after `self.options`. A server
+    /// that keeps option values precomputed builds each reply with an empty `options` and
+    /// borrowed `extra`, so nothing is allocated per message beyond `out`'s first growth.
+    pub fn emit_with(&self, extra: &[(u8, &[u8])], out: &mut Vec<u8>) -> Result<(), EncodeError> {
         out.clear();
         out.push(self.op);
         out.push(self.htype);
@@ -363,6 +429,9 @@ impl DhcpMessage {
         out.extend_from_slice(&self.file);
         out.extend_from_slice(&MAGIC_COOKIE);
         for (c, v) in &self.options {
+            emit_option(*c, v, out)?;
+        }
+        for (c, v) in extra {
             emit_option(*c, v, out)?;
         }
         out.push(END);
@@ -514,6 +583,51 @@ mod tests {
             DhcpMessage::parse(&bytes).unwrap_err().kind,
             DecodeErrorKind::BadOverload
         );
+    }
+
+    #[test]
+    fn visit_options_sees_raw_instances_without_joining() {
+        let mut m = inform();
+        m.options.push((43, vec![0x5A; 300]));
+        let bytes = m.to_bytes().unwrap();
+        let p = Packet::new_checked(&bytes[..]).unwrap();
+        let mut seen = Vec::new();
+        p.visit_options(|i| seen.push((i.code, i.value.len(), i.offset)))
+            .unwrap();
+        let codes: Vec<u8> = seen.iter().map(|s| s.0).collect();
+        assert_eq!(codes, vec![53, 60, 55, 43, 43]);
+        assert_eq!((seen[3].1, seen[4].1), (255, 45));
+        assert_eq!(seen[0].2, field::OPTIONS);
+    }
+
+    #[test]
+    fn visit_options_rejects_what_options_rejects() {
+        for tail in [
+            &[53, 1, 8][..],                // no end option
+            &[53, 1, 8, 60, 40, b'M'][..],  // length past the end
+            &[52, 1, 7, 255][..],           // bad overload value
+            &[52, 1, 1, 52, 1, 1, 255][..], // overload split into two bytes
+        ] {
+            let mut bytes = inform().to_bytes().unwrap();
+            bytes.truncate(field::OPTIONS);
+            bytes.extend_from_slice(tail);
+            let p = Packet::new_checked(&bytes[..]).unwrap();
+            let visited = p.visit_options(|_| {});
+            assert!(visited.is_err(), "{tail:?}");
+            assert_eq!(visited.err(), p.options().err());
+        }
+    }
+
+    #[test]
+    fn emit_with_appends_borrowed_options_after_owned_ones() {
+        let m = inform();
+        let mut with = Vec::new();
+        m.emit_with(&[(54, &[192, 0, 2, 1]), (43, &[0x5A; 300])], &mut with)
+            .unwrap();
+        let mut owned = m.clone();
+        owned.options.push((54, vec![192, 0, 2, 1]));
+        owned.options.push((43, vec![0x5A; 300]));
+        assert_eq!(with, owned.to_bytes().unwrap());
     }
 
     #[test]

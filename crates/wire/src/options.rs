@@ -66,7 +66,7 @@ impl<'a> OptionSet<'a> {
         walk
     }
 
-    fn push(&mut self, mut instance: OptionInstance<'a>) {
+    pub(crate) fn push(&mut self, mut instance: OptionInstance<'a>) {
         if instance.code == MS_CONTINUATION {
             if let Some(prev) = self.instances.last() {
                 let adjacent = prev.region == instance.region

@@ -51,7 +51,9 @@ impl VendorOptions {
                 Err(e) => out.error = Some(e),
             }
         }
-        out.trailing = iter.remainder().iter().filter(|&&b| b != 0).count();
+        if out.end.is_some() {
+            out.trailing = iter.remainder().iter().filter(|&&b| b != 0).count();
+        }
         out
     }
 
@@ -101,6 +103,13 @@ mod tests {
                 }
             ))
         );
+    }
+
+    #[test]
+    fn an_error_is_not_mistaken_for_trailing_bytes() {
+        let v = VendorOptions::parse(&[1, 1, b'a', 5, 9, b'x']);
+        assert_eq!((v.trailing, v.end), (0, None));
+        assert!(v.error.is_some());
     }
 
     #[test]

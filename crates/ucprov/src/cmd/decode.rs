@@ -240,7 +240,10 @@ fn detect(bytes: &[u8]) -> (DecodeAs, String) {
             "option 120 data: encoding byte 0 (names) first".into(),
         );
     }
-    if bytes.first() == Some(&1) && !walks_cleanly(bytes, Layer::SubOptions) {
+    if bytes.first() == Some(&1)
+        && !walks_cleanly(bytes, Layer::SubOptions)
+        && !starts_with_text_tlv(bytes)
+    {
         return (
             DecodeAs::Option120,
             "option 120 data: encoding byte 1 (addresses) first".into(),
@@ -250,6 +253,16 @@ fn detect(bytes: &[u8]) -> (DecodeAs, String) {
         DecodeAs::Option43,
         "bare option 43 sub-options (code, length, value …)".into(),
     )
+}
+
+/// `01 LL <printable text>`: sub-option 1 (even when a later one is cut), not addresses.
+fn starts_with_text_tlv(bytes: &[u8]) -> bool {
+    match bytes {
+        [_, len, rest @ ..] => rest
+            .get(..usize::from(*len))
+            .is_some_and(|v| !v.is_empty() && v.iter().all(|b| (0x20..=0x7E).contains(b))),
+        _ => false,
+    }
 }
 
 fn walks_cleanly(bytes: &[u8], layer: Layer) -> bool {

@@ -1,0 +1,22 @@
+//! `ucprov serve`'s DHCP side: a DHCPINFORM responder for MS-UC-Client devices, like the Lync
+//! registrar's built-in DHCP component. It answers only DHCPINFORM with the configured vendor
+//! class, never leases, and serves many sites from one process.
+//!
+//! - [`config`]: the TOML file, validated whole; [`site`]: sites and their precomputed options.
+//! - [`policy`]: the pure decision (datagram + arrival + config → reply bytes or a reason).
+//! - [`reason`], [`metrics`]: why we stayed silent, and the counters.
+//! - [`socket`]: the UDP socket with IP_PKTINFO and batched receive.
+//! - [`state`]: the live config, swapped whole on reload, and the counters.
+//! - [`server`]: the receive/decide/send loop and SIGHUP reload; [`admin`]: `/metrics`.
+#![forbid(unsafe_code)]
+
+pub mod admin;
+pub mod config;
+mod logline;
+pub mod metrics;
+pub mod policy;
+pub mod reason;
+pub mod server;
+pub mod site;
+pub mod socket;
+pub mod state;

@@ -1,0 +1,182 @@
+//! The DHCP server socket: one UDP socket on the wildcard (or a given) address that receives
+//! broadcast and unicast alike, with IP_PKTINFO telling which interface and local address each
+//! datagram came in on. Receives are batched with `recvmmsg`; replies leave from the address the
+//! request arrived on, chosen per datagram with an `IP_PKTINFO` control message.
+
+use std::io::{self, IoSlice, IoSliceMut};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::os::fd::AsRawFd;
+
+use nix::sys::socket::{
+    recvmmsg, sendmsg, setsockopt, sockopt, ControlMessage, ControlMessageOwned, MsgFlags,
+    MultiHeaders, SockaddrIn,
+};
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::io::Interest;
+
+use crate::policy::Arrival;
+
+/// Datagrams read per `recvmmsg` call.
+pub const BATCH: usize = 32;
+/// Larger than any DHCP message a client may send (RFC 2131's ceiling is the link MTU); a
+/// longer datagram is flagged as truncated and counted as malformed.
+pub const BUFFER: usize = 4096;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Received {
+    pub len: usize,
+    pub arrival: Arrival,
+    /// The datagram was longer than the buffer (MSG_TRUNC).
+    pub truncated: bool,
+}
+
+/// Receive buffers reused for every batch.
+pub struct RecvBatch {
+    bufs: Box<[[u8; BUFFER]; BATCH]>,
+    meta: [Received; BATCH],
+    count: usize,
+}
+
+impl Default for RecvBatch {
+    fn default() -> Self {
+        let empty = Received {
+            len: 0,
+            arrival: Arrival {
+                source: SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0),
+                local: Ipv4Addr::UNSPECIFIED,
+                ifindex: 0,
+            },
+            truncated: false,
+        };
+        RecvBatch {
+            bufs: Box::new([[0; BUFFER]; BATCH]),
+            meta: [empty; BATCH],
+            count: 0,
+        }
+    }
+}
+
+impl RecvBatch {
+    /// The datagrams of the last receive, with where each arrived.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &Received)> {
+        self.meta[..self.count]
+            .iter()
+            .zip(self.bufs.iter())
+            .map(|(m, b)| (&b[..m.len.min(BUFFER)], m))
+    }
+}
+
+#[derive(Debug)]
+pub struct DhcpSocket {
+    io: tokio::net::UdpSocket,
+}
+
+impl DhcpSocket {
+    /// Bind with SO_REUSEADDR (so a real DHCP server on the same host can share the port for
+    /// broadcasts), SO_BROADCAST and IP_PKTINFO. Must be called inside a tokio runtime.
+    pub fn bind(addr: SocketAddrV4) -> io::Result<Self> {
+        let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
+        socket.set_reuse_address(true)?;
+        socket.set_broadcast(true)?;
+        socket.set_nonblocking(true)?;
+        setsockopt(&socket, sockopt::Ipv4PacketInfo, &true).map_err(io::Error::from)?;
+        socket.bind(&SocketAddr::V4(addr).into())?;
+        let io = tokio::net::UdpSocket::from_std(socket.into())?;
+        Ok(DhcpSocket { io })
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.local_addr()
+    }
+
+    /// Wait for datagrams and read up to [`BATCH`] of them in one system call.
+    pub async fn recv_batch(&self, batch: &mut RecvBatch) -> io::Result<usize> {
+        loop {
+            self.io.readable().await?;
+            match self.io.try_io(Interest::READABLE, || self.recv_now(batch)) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn recv_now(&self, batch: &mut RecvBatch) -> io::Result<usize> {
+        // The headers hold raw pointers and so are not `Send`; building them per batch keeps
+        // the server future `Send`, and costs a few allocations per batch, not per datagram.
+        let mut headers = MultiHeaders::<SockaddrIn>::preallocate(
+            BATCH,
+            Some(nix::cmsg_space!(libc::in_pktinfo)),
+        );
+        let mut iovs = batch.bufs.each_mut().map(|b| [IoSliceMut::new(&mut b[..])]);
+        let results = recvmmsg(
+            self.io.as_raw_fd(),
+            &mut headers,
+            iovs.iter_mut(),
+            MsgFlags::MSG_DONTWAIT,
+            None,
+        )
+        .map_err(io::Error::from)?;
+        let mut count = 0;
+        for (msg, meta) in results.zip(batch.meta.iter_mut()) {
+            let source = msg
+                .address
+                .map(SocketAddrV4::from)
+                .unwrap_or_else(|| SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0));
+            let mut arrival = Arrival {
+                source,
+                local: Ipv4Addr::UNSPECIFIED,
+                ifindex: 0,
+            };
+            if let Ok(cmsgs) = msg.cmsgs() {
+                for cmsg in cmsgs {
+                    if let ControlMessageOwned::Ipv4PacketInfo(info) = cmsg {
+                        arrival.local = Ipv4Addr::from(u32::from_be(info.ipi_spec_dst.s_addr));
+                        arrival.ifindex = u32::try_from(info.ipi_ifindex).unwrap_or(0);
+                    }
+                }
+            }
+            *meta = Received {
+                len: msg.bytes,
+                arrival,
+                truncated: msg.flags.contains(MsgFlags::MSG_TRUNC),
+            };
+            count += 1;
+        }
+        batch.count = count;
+        Ok(count)
+    }
+
+    /// Send one reply to `to`, from our address `from` when known (so the source matches the
+    /// server identifier the client sees), else from whatever the route picks.
+    pub async fn send(
+        &self,
+        bytes: &[u8],
+        to: SocketAddrV4,
+        from: Option<Ipv4Addr>,
+    ) -> io::Result<usize> {
+        let dest = SockaddrIn::from(to);
+        let info = from.map(|a| libc::in_pktinfo {
+            ipi_ifindex: 0,
+            ipi_spec_dst: libc::in_addr {
+                s_addr: u32::from(a).to_be(),
+            },
+            ipi_addr: libc::in_addr { s_addr: 0 },
+        });
+        self.io
+            .async_io(Interest::WRITABLE, || {
+                let iov = [IoSlice::new(bytes)];
+                let cmsg = info.as_ref().map(ControlMessage::Ipv4PacketInfo);
+                let cmsgs = cmsg.as_slice();
+                sendmsg(
+                    self.io.as_raw_fd(),
+                    &iov,
+                    cmsgs,
+                    MsgFlags::MSG_DONTWAIT,
+                    Some(&dest),
+                )
+                .map_err(io::Error::from)
+            })
+            .await
+    }
+}

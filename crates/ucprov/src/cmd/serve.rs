@@ -1,0 +1,263 @@
+//! `ucprov serve`: the DHCPINFORM responder (and, later, the certificate provisioning service)
+//! on one tokio runtime. Each service is a future that runs until a shared shutdown signal;
+//! adding one is a `spawn` into the set plus its metrics source.
+
+use std::future::Future;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tracing::{error, info};
+use ucprov_responder::admin::{Admin, MetricsSource};
+use ucprov_responder::config::Config;
+use ucprov_responder::policy::Policy;
+use ucprov_responder::server::{reload_on_sighup, Responder};
+use ucprov_responder::state::{interface_index, State};
+
+use crate::exit::{CliError, CliResult};
+use crate::profile_args::ProfileArgs;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Args)]
+// The shared profile flags demand --sip-server; here a --config file can stand in for them.
+#[command(mut_arg("sip_servers", |a| a.required_unless_present_any(["sip_server_ip", "config", "no_dhcp"])))]
+#[command(after_help = "\
+Answers only DHCPINFORM from MS-UC-Client devices, side by side with the real DHCP server; never
+leases. SIGHUP reloads --config (a bad file is rejected and the old config keeps serving);
+SIGTERM stops. Log level: RUST_LOG (default info).
+
+Examples:
+  ucprov serve --sip-server pool.contoso.com --web-server web.contoso.com
+  ucprov serve --config /etc/ucprov/serve.toml
+  ucprov serve --check --config /etc/ucprov/serve.toml")]
+pub struct ServeArgs {
+    /// TOML configuration (sites, listen, admin); see deploy/serve.example.toml.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Validate the configuration (file or flags) and exit: 0 valid, 1 invalid.
+    #[arg(long)]
+    pub check: bool,
+
+    /// Single-site quick start: the profile every MS-UC-Client gets.
+    #[command(flatten)]
+    pub profile: Option<ProfileArgs>,
+
+    /// Address and port to receive INFORMs on [default: 0.0.0.0:67].
+    #[arg(long, value_name = "ADDR:PORT", conflicts_with = "config")]
+    pub listen: Option<SocketAddrV4>,
+
+    /// Answer only INFORMs that arrive on this interface. Repeatable.
+    #[arg(long = "interface", value_name = "IF", conflicts_with = "config")]
+    pub interfaces: Vec<String>,
+
+    /// Serve Prometheus metrics at http://ADDR:PORT/metrics.
+    #[arg(long, value_name = "ADDR:PORT", conflicts_with = "config")]
+    pub admin: Option<SocketAddr>,
+
+    /// Server identifier (option 54) [default: the address each INFORM arrived on].
+    #[arg(long, value_name = "IP", conflicts_with = "config")]
+    pub server_id: Option<Ipv4Addr>,
+
+    /// Send options 43 and 120 even when option 55 does not ask for them.
+    #[arg(long, conflicts_with = "config")]
+    pub force_options: bool,
+
+    /// Do not run the DHCP responder; serve only the certificate provisioning service.
+    #[arg(long)]
+    pub no_dhcp: bool,
+
+    /// Also run the certificate provisioning service (implied by --no-dhcp).
+    #[arg(long)]
+    pub certprov: bool,
+
+    #[command(flatten)]
+    pub certprov_args: crate::cert::CertProvArgs,
+
+    /// Log line format.
+    #[arg(long, value_enum, default_value_t)]
+    pub log_format: LogFormat,
+}
+
+impl ServeArgs {
+    /// The configuration the flags or the file describe, and the file to reload from.
+    fn config(&self) -> CliResult<(Config, Option<PathBuf>)> {
+        match (&self.config, &self.profile) {
+            (Some(_), Some(_)) => Err(CliError::usage(
+                "profile flags (--sip-server, --web-server, ...) and --config exclude each other; put the profile in the file's [default] table",
+            )),
+            (Some(path), None) => {
+                let config = Config::load(path)
+                    .map_err(|e| CliError::invalid(format!("{}: {e}", path.display())))?;
+                Ok((config, Some(path.clone())))
+            }
+            (None, Some(profile)) => {
+                let mut config =
+                    Config::single_site(profile.provisioning()?).map_err(CliError::invalid)?;
+                if let Some(listen) = self.listen {
+                    config.listen.address = *listen.ip();
+                    config.listen.port = listen.port();
+                }
+                config.listen.interfaces = self.interfaces.clone();
+                config.admin = self.admin;
+                config.server_id = self.server_id;
+                config.always_send = self.force_options;
+                Ok((config, None))
+            }
+            (None, None) => Err(CliError::usage(
+                "give --config FILE, or --sip-server FQDN for a single-site quick start",
+            )),
+        }
+    }
+}
+
+pub fn run(args: &ServeArgs) -> CliResult {
+    // The certificate provisioning service alone needs no DHCP profile.
+    if args.no_dhcp && args.config.is_none() && args.profile.is_none() {
+        init_logging(args.log_format);
+        return runtime()?.block_on(serve(args, None, None));
+    }
+    let (config, path) = args.config()?;
+    if args.check {
+        let sites = config.sites.sites.len();
+        let default = if config.sites.default.is_some() {
+            " and a default"
+        } else {
+            ", no default"
+        };
+        let what = path
+            .as_ref()
+            .map_or("flags".to_string(), |p| p.display().to_string());
+        println!("ok: {what}: {sites} site(s){default}");
+        return Ok(());
+    }
+    init_logging(args.log_format);
+    runtime()?.block_on(serve(args, Some(config), path))
+}
+
+fn runtime() -> CliResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::env(format!("cannot start the runtime: {e}")))
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr);
+    // A second init (tests calling run twice) is harmless; the first subscriber stays.
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+type Service = (&'static str, io::Result<()>);
+
+fn named(
+    name: &'static str,
+    service: impl Future<Output = io::Result<()>> + Send + 'static,
+) -> impl Future<Output = Service> + Send + 'static {
+    async move { (name, service.await) }
+}
+
+async fn serve(args: &ServeArgs, config: Option<Config>, path: Option<PathBuf>) -> CliResult {
+    let (stop, stopped) = watch::channel(false);
+    let shutdown = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        }
+    };
+    let admin_addr = config.as_ref().and_then(|c| c.admin).or(args.admin);
+    let mut services: JoinSet<Service> = JoinSet::new();
+    let mut metrics: Vec<MetricsSource> = Vec::new();
+    if let Some(config) = config.filter(|_| !args.no_dhcp) {
+        let policy = Policy::new(config, interface_index).map_err(CliError::invalid)?;
+        let state = Arc::new(State::new(policy, path));
+        let responder = Responder::bind(Arc::clone(&state)).map_err(|e| {
+            CliError::env(format!(
+                "cannot listen for DHCP: {e} (port 67 needs root or CAP_NET_BIND_SERVICE; is another server bound without SO_REUSEADDR?)"
+            ))
+        })?;
+        let addr = responder.local_addr().map_err(CliError::env)?;
+        info!(%addr, "DHCPINFORM responder listening");
+        let source = Arc::clone(&state);
+        metrics.push(Arc::new(move || source.metrics.render_prometheus()));
+        services.spawn(named("dhcp", responder.run(shutdown())));
+        services.spawn(named("reload", reload_on_sighup(state, shutdown())));
+    }
+    if args.certprov || args.no_dhcp {
+        let counters = Arc::new(ucprov_certprov::Metrics::new());
+        let service =
+            ucprov_certprov::CertProv::bind(args.certprov_args.to_config(), Arc::clone(&counters))
+                .await
+                .map_err(|e| CliError::env(format!("certificate provisioning service: {e}")))?;
+        let path = &args.certprov_args.certprov_path;
+        if let Some(a) = service.http_addr() {
+            info!(url = %format!("http://{a}{path}"), "certificate provisioning service listening");
+        }
+        if let Some(a) = service.https_addr() {
+            info!(url = %format!("https://{a}{path}"), "certificate provisioning service listening");
+        }
+        metrics.push(Arc::new(move || counters.render_prometheus()));
+        let stopped = shutdown();
+        services.spawn(named("certprov", async move {
+            service.run(stopped).await.map_err(io::Error::other)
+        }));
+    }
+    if services.is_empty() {
+        return Err(CliError::usage(
+            "nothing to serve: the DHCP responder is off and no other service is configured",
+        ));
+    }
+    if let Some(addr) = admin_addr {
+        let admin = Admin::bind(addr, metrics)
+            .await
+            .map_err(|e| CliError::env(format!("cannot listen on admin address {addr}: {e}")))?;
+        services.spawn(named("admin", admin.run(shutdown())));
+    }
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(CliError::env)?;
+    let early = tokio::select! {
+        _ = term.recv() => None,
+        _ = tokio::signal::ctrl_c() => None,
+        ended = services.join_next() => ended,
+    };
+    info!("shutting down");
+    let _ = stop.send(true);
+    let mut failed: Vec<String> = early.and_then(check).into_iter().collect();
+    while let Some(ended) = services.join_next().await {
+        failed.extend(check(ended));
+    }
+    if failed.is_empty() {
+        info!("stopped");
+        Ok(())
+    } else {
+        Err(CliError::env(failed.join("; ")))
+    }
+}
+
+fn check(ended: Result<Service, tokio::task::JoinError>) -> Option<String> {
+    match ended {
+        Ok((_, Ok(()))) => None,
+        Ok((name, Err(e))) => {
+            error!(service = name, error = %e, "service failed");
+            Some(format!("{name}: {e}"))
+        }
+        Err(e) => Some(format!("a service panicked: {e}")),
+    }
+}

@@ -1,0 +1,212 @@
+//! `ucprov decode`: detection, annotation, and errors at their byte offsets.
+
+mod common;
+
+use common::{ucprov, ucprov_stdin, SEED_120, SEED_43, SEED_CAPTURE};
+
+#[test]
+fn seed_capture_explains_the_nap_length() {
+    let r = ucprov(&["decode", SEED_CAPTURE]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for needle in [
+        "option 43 with its header: 2B, length 90",
+        "220  NAP",
+        "length 0x5A = 90: 85 bytes of MS-UC-Client sub-options 1-5 + 5 bytes of sub-option 220 (NAP) = 90",
+        "The length is right because sub-option 220 (NAP) sits inside option 43",
+        "Provisioning URL: https://lync.schertz.local:443/CertProv/CertProvisioningService.svc",
+    ] {
+        assert!(r.stdout.contains(needle), "missing {needle:?} in\n{}", r.stdout);
+    }
+    // All six sub-options, at their offsets in the pasted dump.
+    for offset_and_code in [
+        "2       1 ",
+        "16      2 ",
+        "23      3 ",
+        "43      4 ",
+        "48      5 ",
+        "87      220",
+    ] {
+        assert!(
+            r.stdout.contains(offset_and_code),
+            "{offset_and_code:?}\n{}",
+            r.stdout
+        );
+    }
+    insta::assert_snapshot!("decode_seed_capture", r.stdout);
+}
+
+#[test]
+fn truncated_value_is_a_precise_error() {
+    // The article's table row for sub-option 5 lost its last bytes ("ce.svc").
+    let cut = "05252F4365727450726F762F4365727450726F766973696F6E696E6753657276";
+    let r = ucprov(&["decode", cut]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains(
+            "error: byte 1: sub-option 5: length 37 (0x25) runs past the end: only 30 bytes remain"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert!(r
+        .stdout
+        .contains("Cisco IOS truncates `option 43 hex` at 180 hex digits"));
+    insta::assert_snapshot!("decode_truncated_sub5", r.stdout);
+}
+
+#[test]
+fn cisco_truncation_is_caught_at_its_offset() {
+    // A 26-character FQDN: 93 bytes of option 43; IOS keeps 90 of them.
+    let full = ucprov(&[
+        "encode",
+        "--sip-server",
+        "lyncpool01.schertz.local.x",
+        "--format",
+        "hex",
+    ]);
+    let hex43 = full
+        .stdout
+        .lines()
+        .next()
+        .unwrap()
+        .trim_start_matches("43 ")
+        .to_string();
+    let cut = &hex43[..180];
+    let r = ucprov(&["decode", cut]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("error: byte 55: sub-option 5: length 37 (0x25) runs past the end: only 34 bytes remain"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn header_length_too_big_is_reported() {
+    let r = ucprov(&["decode", &format!("2B56{SEED_43}")]);
+    assert_eq!(r.code, 1);
+    assert!(r.stdout.contains(
+        "error: byte 1: option 43: length 86 (0x56) runs past the end: only 85 bytes remain"
+    ));
+}
+
+#[test]
+fn binary_port_is_named_with_its_offset() {
+    let hex = SEED_43.replace("040334343305", "040201BB05");
+    let r = ucprov(&["decode", &hex]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains("byte 41: sub-option 4 (WebServerPort): byte 0 of the value is 0x01, not printable ASCII"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn option120_with_and_without_header() {
+    let bare = ucprov(&["decode", SEED_120]);
+    assert_eq!(bare.code, 0);
+    assert!(bare.stdout.contains("option 120 data: encoding byte 0"));
+    assert!(bare.stdout.contains("lync.schertz.local"));
+    let with = ucprov(&["decode", &format!("7815{SEED_120}")]);
+    assert!(with
+        .stdout
+        .contains("option 120 with its header: 78, length 21"));
+    assert!(
+        with.stdout.contains("3       20   lync.schertz.local"),
+        "{}",
+        with.stdout
+    );
+    insta::assert_snapshot!("decode_option120_header", with.stdout);
+}
+
+#[test]
+fn compressed_option120_is_read_and_pointer_loops_rejected() {
+    let r = ucprov(&[
+        "decode",
+        "00 04706f6f6c 07636f6e746f736f 03636f6d 00 03736970 c005",
+    ]);
+    assert_eq!(r.code, 0);
+    assert!(r.stdout.contains("sip.contoso.com"));
+    assert!(r.stdout.contains("yes"));
+    let r = ucprov(&["decode", "--as", "option120", "00 0161 C001"]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stdout.contains(
+            "error: byte 3: option 120: compression pointer to offset 1 does not point backwards"
+        ),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn option_run_joins_rfc3396_parts() {
+    // 53=ACK, 43 split in two instances around a 54, 120, end.
+    let (a, b) = SEED_43.split_at(100);
+    let run = format!("350105 2B32{a} 3604C0000201 2B23{b} 7815{SEED_120} FF");
+    let r = ucprov(&["decode", &run]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("a run of DHCP options"));
+    assert!(
+        r.stdout.contains("Vendor-Specific Information  85   2"),
+        "{}",
+        r.stdout
+    );
+    assert!(r.stdout.contains("MS-UC-Client profile: valid"));
+    insta::assert_snapshot!("decode_option_run", r.stdout);
+}
+
+#[test]
+fn json_report_has_offsets() {
+    let r = ucprov(&["decode", "--json", SEED_CAPTURE]);
+    assert_eq!(r.code, 0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["decoded_as"], "option43");
+    let subs = v["option43"]["suboptions"].as_array().unwrap();
+    assert_eq!(subs.len(), 6);
+    assert_eq!(subs[5]["code"], 220);
+    assert_eq!(subs[5]["name"], "NAP");
+    assert_eq!(subs[5]["offset"], 87);
+}
+
+#[test]
+fn reads_standard_input_in_any_notation() {
+    let colon = "01:0c:4d:53:2d:55:43:2d:43:6c:69:65:6e:74:02:05:68:74:74:70:73:03:12:6c:79:6e:63:2e:73:63:68:65:72:74:7a:2e:6c:6f:63:61:6c:04:03:34:34:33:05:25:2f:43:65:72:74:50:72:6f:76:2f:43:65:72:74:50:72:6f:76:69:73:69:6f:6e:69:6e:67:53:65:72:76:69:63:65:2e:73:76:63\n";
+    let r = ucprov_stdin(&["decode", "-"], Some(colon));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("MS-UC-Client profile: valid"));
+}
+
+#[test]
+fn bad_hex_names_position_and_text() {
+    let r = ucprov(&["decode", "2B 5A 01 0C 4D 5G"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.stderr.trim(),
+        "ucprov: error: hex input line 1, column 17: 'G' is not a hex digit (near \"C 4D 5G\"); accepted: 0-9 a-f, separators space : . - , and 0x or \\x prefixes"
+    );
+    let r = ucprov(&["decode", "2B5"]);
+    assert_eq!(r.code, 1);
+    assert!(r
+        .stderr
+        .contains("group \"2B5\" has an odd number of hex digits"));
+}
+
+#[test]
+fn whole_message_is_detected() {
+    let mut hex = String::from("02010600DEADBEEF00000000C000020A000000000000000000000000");
+    hex.push_str("020000000010");
+    hex.push_str(&"00".repeat(10 + 64 + 128));
+    hex.push_str("63825363");
+    hex.push_str(&format!(
+        "350105 3604C0000201 2B55{SEED_43} 7815{SEED_120} FF"
+    ));
+    let r = ucprov(&["decode", &hex]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r
+        .stdout
+        .contains("a DHCP message: magic cookie 63 82 53 63 at byte 236"));
+    assert!(r.stdout.contains("Server Identifier"));
+    assert!(r.stdout.contains("MS-UC-Client profile: valid"));
+}
