@@ -31,6 +31,9 @@ pub enum Command {
     /// Be the phone: DHCPINFORM, options 43/120, root chain download, TLS; a pass/fail
     /// report per step.
     Probe(cmd::probe::ProbeArgs),
+    /// The whole system on loopback: responder, certificate service and a probe against
+    /// them, printed step by step. No root, no configuration.
+    Demo(cmd::demo::DemoArgs),
     /// Certificate tools.
     #[command(subcommand)]
     Cert(crate::cert::CertCommand),

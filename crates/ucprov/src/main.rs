@@ -27,6 +27,7 @@ fn main() -> ExitCode {
         Command::Encode(args) => cmd::encode::run(&args),
         Command::Decode(args) => cmd::decode::run(&args),
         Command::Probe(args) => cmd::probe::run(&args),
+        Command::Demo(args) => cmd::demo::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

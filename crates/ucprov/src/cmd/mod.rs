@@ -2,6 +2,7 @@
 //! dispatches.
 
 pub mod decode;
+pub mod demo;
 pub mod encode;
 pub mod probe;
 pub mod serve;

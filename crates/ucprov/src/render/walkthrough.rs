@@ -7,10 +7,23 @@ use ucprov_wire::message::Packet;
 
 use crate::annotate;
 
-/// Offset-prefixed hex, 16 bytes a line, the way packet dumps are read.
+/// Offset-prefixed hex, 16 bytes a line, the way packet dumps are read. Runs of all-zero
+/// lines (the empty `sname` and `file` fields) collapse to `*`, as in `hexdump`.
 pub fn hex_dump(bytes: &[u8]) -> String {
     let mut out = String::new();
+    let mut in_zero_run = false;
     for (i, line) in bytes.chunks(16).enumerate() {
+        let zero = line.len() == 16 && line.iter().all(|&b| b == 0);
+        let next_zero = bytes
+            .get((i + 1) * 16..(i + 2) * 16)
+            .is_some_and(|n| n.iter().all(|&b| b == 0));
+        if zero && in_zero_run && next_zero {
+            continue;
+        }
+        if zero && in_zero_run {
+            out.push_str("  *\n");
+        }
+        in_zero_run = zero;
         let hex: Vec<String> = line.iter().map(|b| format!("{b:02x}")).collect();
         out.push_str(&format!("  {:04}  {}\n", i * 16, hex.join(" ")));
     }
@@ -78,6 +91,16 @@ mod tests {
         assert_eq!(lines.len(), 2);
         assert!(lines[0].starts_with("  0000  ab ab"));
         assert!(lines[1].starts_with("  0016  ab ab ab ab"));
+    }
+
+    #[test]
+    fn zero_runs_collapse_but_keep_their_edges() {
+        let mut b = vec![1u8; 16];
+        b.extend([0u8; 16 * 5]);
+        b.extend([2u8; 4]);
+        let d = hex_dump(&b);
+        let offsets: Vec<&str> = d.lines().map(|l| l.trim().split(' ').next().unwrap()).collect();
+        assert_eq!(offsets, vec!["0000", "0016", "*", "0080", "0096"]);
     }
 
     #[test]
