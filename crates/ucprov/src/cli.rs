@@ -11,7 +11,8 @@ Exit codes: 0 ok, 1 invalid data, 2 usage, 3 environment (file, socket, peer);
 Examples:
   ucprov encode --sip-server lync.schertz.local
   ucprov decode 2B5A010C4D532D55432D436C69656E74...
-  ucprov decode --as option120 00046C796E63077363686572747A056C6F63616C00";
+  ucprov decode --as option120 00046C796E63077363686572747A056C6F63616C00
+  ucprov config --target isc-dhcpd --sip-server lync.schertz.local --scope 10.20.0.0/24";
 
 /// Provision Lync / Skype for Business devices over DHCP: compute, decode, configure, serve and
 /// probe options 43 and 120 and the certificate provisioning service.
@@ -28,6 +29,9 @@ pub enum Command {
     Encode(cmd::encode::EncodeArgs),
     /// Decode a hex dump of option 43, option 120 or a run of DHCP options, annotated.
     Decode(cmd::decode::DecodeArgs),
+    /// Ready-to-paste DHCP server configuration, scoped to vendor class MS-UC-Client where the
+    /// server can match option 60, with each platform's limits checked.
+    Config(cmd::config::ConfigArgs),
     /// Be the phone: DHCPINFORM, options 43/120, root chain download, TLS; a pass/fail
     /// report per step.
     Probe(cmd::probe::ProbeArgs),

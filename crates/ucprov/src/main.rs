@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(&args),
         Command::Encode(args) => cmd::encode::run(&args),
         Command::Decode(args) => cmd::decode::run(&args),
+        Command::Config(args) => cmd::config::run(&args),
         Command::Probe(args) => cmd::probe::run(&args),
         Command::Demo(args) => cmd::demo::run(&args),
     };

@@ -1,0 +1,74 @@
+//! Ready-to-paste DHCP server configuration for Lync / Skype for Business devices: option 43
+//! (`MS-UC-Client` sub-options) scoped to vendor class `MS-UC-Client` wherever the server can
+//! match option 60, and option 120 in the same scope.
+//!
+//! One table of platform facts ([`platform::PLATFORMS`]) drives the shared helpers (header,
+//! scoping note, limit findings); each target's syntax is a small renderer in [`targets`].
+//! Bytes and hex always come from `ucprov-wire`. Pure: no I/O.
+#![forbid(unsafe_code)]
+
+pub mod findings;
+pub mod platform;
+pub mod render;
+pub mod request;
+pub mod targets;
+
+use ucprov_wire::profile::ProvisioningError;
+
+pub use findings::{
+    all_limit_findings, limit_findings, reply_size_finding, Finding, Severity, TargetFinding,
+};
+pub use platform::{Platform, PLATFORMS};
+pub use request::{Request, Scope};
+
+/// Why no configuration could be generated at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfgenError {
+    #[error(transparent)]
+    Profile(#[from] ProvisioningError),
+    #[error("--scope {value:?}: {why}")]
+    Scope { value: String, why: String },
+    #[error("--class-name {value:?}: {why}")]
+    ClassName { value: String, why: &'static str },
+    #[error("--interface {value:?}: {why}")]
+    Interface { value: String, why: &'static str },
+}
+
+/// One target's result. `config` is `None` when a finding is an [`Severity::Error`]: the
+/// target cannot carry the profile, and broken configuration is never emitted.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub platform: &'static Platform,
+    pub config: Option<String>,
+    /// Most severe first.
+    pub findings: Vec<Finding>,
+}
+
+impl Output {
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings.first().map(|f| f.severity)
+    }
+}
+
+/// Generate `platform`'s configuration for `req`.
+pub fn generate(platform: &'static Platform, req: &Request) -> Result<Output, ConfgenError> {
+    let ctx = render::Ctx {
+        platform,
+        req,
+        o43: req
+            .provisioning
+            .option43()
+            .map_err(ProvisioningError::from)?,
+        o120: req
+            .provisioning
+            .option120()
+            .map_err(ProvisioningError::from)?,
+    };
+    let (text, findings) = render::assemble(&ctx);
+    let blocked = findings.iter().any(|f| f.severity == Severity::Error);
+    Ok(Output {
+        platform,
+        config: (!blocked).then_some(text),
+        findings,
+    })
+}

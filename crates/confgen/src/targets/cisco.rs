@@ -1,0 +1,37 @@
+//! Cisco IOS and IOS-XE DHCP pools (DHCP-SERVERS.md §3.7). IOS pools cannot match option 60,
+//! so the options go into a dedicated voice pool; IOS-XE's `option ext` takes the long values
+//! that IOS 15.1(3)S+ would silently truncate.
+
+use crate::render::{Ctx, Doc};
+
+pub fn render_ios(ctx: &Ctx, doc: &mut Doc) {
+    pool(ctx, doc, "option");
+}
+
+pub fn render_ios_xe(ctx: &Ctx, doc: &mut Doc) {
+    pool(ctx, doc, "option ext");
+}
+
+fn pool(ctx: &Ctx, doc: &mut Doc, keyword: &str) {
+    let scope = ctx.scope(doc);
+    doc.line(
+        format!("ip dhcp pool {}", ctx.name()),
+        "a pool for the voice VLAN only: IOS sends these options to every client of the pool",
+    );
+    doc.line(
+        format!(" network {} {}", scope.network, scope.netmask()),
+        "the phones' subnet",
+    );
+    doc.line(
+        format!(" default-router {}", scope.first_host()),
+        "the voice VLAN's gateway: change it if it is not the first address",
+    );
+    doc.line(
+        format!(" {keyword} 43 hex {}", ctx.hex43()),
+        "option 43: the MS-UC-Client sub-options (IOS writes code and length itself)",
+    );
+    doc.line(
+        format!(" {keyword} 120 hex {}", ctx.hex120()),
+        format!("option 120: SIP server {}", ctx.sip_list()),
+    );
+}

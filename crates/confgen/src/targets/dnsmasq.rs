@@ -1,0 +1,74 @@
+//! dnsmasq, directly or through OpenWrt's uci: raw option 43 bytes in colon hex behind a
+//! `dhcp-vendorclass` tag, option 120 the same way (DHCP-SERVERS.md §3.3, §3.16).
+
+use ucprov_wire::profile::VENDOR_CLASS;
+
+use crate::render::{Ctx, Doc};
+
+/// The two `dhcp-option` values both syntaxes carry: `tag:T,CODE,HEX` with why.
+fn option_values(ctx: &Ctx) -> [(String, String); 2] {
+    let tag = ctx.name();
+    [
+        (
+            format!("tag:{tag},43,{}", ctx.hex43()),
+            "option 43 for tagged clients: the MS-UC-Client sub-options as raw bytes, in order"
+                .to_string(),
+        ),
+        (
+            format!("tag:{tag},120,{}", ctx.hex120()),
+            format!(
+                "option 120 for tagged clients: SIP server {}",
+                ctx.sip_list()
+            ),
+        ),
+    ]
+}
+
+fn vendorclass_why() -> String {
+    format!("tag clients whose option 60 contains {VENDOR_CLASS} (dnsmasq matches substrings)")
+}
+
+pub fn render(ctx: &Ctx, doc: &mut Doc) {
+    if let Some(interface) = &ctx.req.interface {
+        doc.line(
+            format!("interface={interface}"),
+            "answer DHCP on the phones' interface",
+        );
+    }
+    let scope = ctx.scope(doc);
+    doc.line(
+        format!("dhcp-range={},static,{}", scope.network, scope.netmask()),
+        "DHCPINFORM is answered only for a subnet with a dhcp-range; static hands out no leases (drop this line if a range for the subnet exists)",
+    );
+    doc.line(
+        format!("dhcp-vendorclass=set:{},{VENDOR_CLASS}", ctx.name()),
+        vendorclass_why(),
+    );
+    for (value, why) in option_values(ctx) {
+        doc.line(format!("dhcp-option={value}"), why);
+    }
+}
+
+pub fn render_openwrt(ctx: &Ctx, doc: &mut Doc) {
+    let section = ctx.interface(doc);
+    doc.line(
+        "uci add dhcp vendorclass",
+        "a vendorclass section becomes dnsmasq's dhcp-vendorclass",
+    );
+    doc.line(
+        format!("uci set dhcp.@vendorclass[-1].networkid='{}'", ctx.name()),
+        "the tag the options below are sent under",
+    );
+    doc.line(
+        format!("uci set dhcp.@vendorclass[-1].vendorclass='{VENDOR_CLASS}'"),
+        vendorclass_why(),
+    );
+    for (value, why) in option_values(ctx) {
+        doc.line(
+            format!("uci add_list dhcp.{section}.dhcp_option='{value}'"),
+            format!("{why} (in the {section} section, which adds its own interface tag)"),
+        );
+    }
+    doc.line("uci commit dhcp", "save /etc/config/dhcp");
+    doc.line("/etc/init.d/dnsmasq restart", "apply");
+}

@@ -1,0 +1,41 @@
+//! FortiOS: per-option hex values with `vci-match` (7.2+) (DHCP-SERVERS.md §3.11).
+
+use ucprov_wire::profile::VENDOR_CLASS;
+
+use crate::render::{Ctx, Doc};
+
+pub fn render(ctx: &Ctx, doc: &mut Doc) {
+    doc.plain("config system dhcp server");
+    doc.line(
+        "    edit 1",
+        "the phones' DHCP server: use its id from show system dhcp server",
+    );
+    doc.plain("        config options");
+    let values = [
+        (
+            43,
+            ctx.hex43(),
+            "option 43: the MS-UC-Client sub-options".to_string(),
+        ),
+        (
+            120,
+            ctx.hex120(),
+            format!("option 120: SIP server {}", ctx.sip_list()),
+        ),
+    ];
+    for (code, hex, why) in values {
+        doc.line(format!("            edit {code}"), why);
+        doc.plain(format!("                set code {code}"));
+        doc.plain("                set type hex");
+        doc.plain(format!("                set value \"{hex}\""));
+        doc.line(
+            "                set vci-match enable",
+            "only for clients whose option 60 is MS-UC-Client (FortiOS 7.2+)",
+        );
+        doc.plain(format!("                set vci-string \"{VENDOR_CLASS}\""));
+        doc.plain("            next");
+    }
+    doc.plain("        end");
+    doc.plain("    next");
+    doc.plain("end");
+}

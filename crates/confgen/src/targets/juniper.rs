@@ -1,0 +1,43 @@
+//! Junos: the JDHCP address-assignment pool in `set` form, with the legacy
+//! `system services dhcp` form as a comment (DHCP-SERVERS.md §3.9).
+
+use crate::render::{Ctx, Doc};
+
+pub fn render(ctx: &Ctx, doc: &mut Doc) {
+    let scope = ctx.scope(doc);
+    let pool = format!(
+        "set access address-assignment pool {} family inet",
+        ctx.name()
+    );
+    doc.line(
+        format!("{pool} network {scope}"),
+        "a pool for the voice VLAN only: Junos pools cannot match option 60",
+    );
+    let values = [
+        (
+            43,
+            ctx.hex43(),
+            "option 43: the MS-UC-Client sub-options".to_string(),
+        ),
+        (
+            120,
+            ctx.hex120(),
+            format!("option 120: SIP server {}", ctx.sip_list()),
+        ),
+    ];
+    for (code, hex, why) in &values {
+        doc.line(
+            format!("{pool} dhcp-attributes option {code} byte-stream \"{hex}\""),
+            why.clone(),
+        );
+    }
+    doc.comment(
+        "The pool must serve the phones' interface through system services dhcp-local-server.",
+    );
+    doc.comment("Legacy system services dhcp (EX/SRX/J-series), global to every client, instead of the pool:");
+    for (code, hex, _) in &values {
+        doc.comment(format!(
+            "set system services dhcp option {code} byte-stream \"{hex}\""
+        ));
+    }
+}

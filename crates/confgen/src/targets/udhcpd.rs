@@ -1,0 +1,28 @@
+//! busybox udhcpd: `opt CODE HEX` for every client, no vendor-class matching (§3.4).
+
+use crate::render::{Ctx, Doc};
+
+pub fn render(ctx: &Ctx, doc: &mut Doc) {
+    let interface = ctx.interface(doc);
+    let scope = ctx.scope(doc);
+    doc.line(
+        format!("interface {interface}"),
+        "the phones' interface (use a voice VLAN: udhcpd sends these options to every client)",
+    );
+    doc.line(
+        format!("start {}", scope.lease_start()),
+        "lease range start: udhcpd needs one; narrow it to your pool",
+    );
+    doc.line(format!("end {}", scope.last_host()), "lease range end");
+    doc.line(
+        format!("opt 43 {}", ctx.hex43()),
+        "option 43: the MS-UC-Client sub-options as raw bytes",
+    );
+    doc.line(
+        format!("opt 120 {}", ctx.hex120()),
+        format!(
+            "option 120 by code (the named sipsrv does not work here): SIP server {}",
+            ctx.sip_list()
+        ),
+    );
+}

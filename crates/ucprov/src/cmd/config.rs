@@ -1,0 +1,179 @@
+//! `ucprov config`: ready-to-paste DHCP server configuration from `ucprov-confgen`.
+//!
+//! Output contract: the configuration goes to stdout (or one file per target with `--out`);
+//! warnings and errors go to stderr. A target that cannot carry the profile (a value over its
+//! limit) produces no configuration and exit code 1; for `--target all` the other files are
+//! still written. Bad profile input fails before anything is printed.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::Args;
+use ucprov_confgen::{
+    generate, platform, ConfgenError, Output, Platform, Request, Scope, Severity,
+};
+
+use crate::exit::{CliError, CliResult};
+use crate::profile_args::ProfileArgs;
+
+/// `--target all` writes every target into `--out DIR`.
+const ALL: &str = "all";
+
+const AFTER_HELP: &str = "\
+Scoping: option 43 (and 120) go only to clients whose option 60 is MS-UC-Client where the
+server can match it (Windows, ISC dhcpd, Kea, MikroTik v7, HPE Comware, FortiGate 7.2+;
+dnsmasq and OpenWrt by substring). Elsewhere the output says so: use a dedicated voice VLAN.
+
+Limits: each platform's value limits are checked (Cisco IOS 180 hex characters, FortiGate 312,
+Comware 256, Huawei 254, dnsmasq and udhcpd 255 bytes, ...). A profile a target cannot carry
+gives an error (exit 1) and no configuration, never a silently truncated one.
+
+Examples:
+  ucprov config --target isc-dhcpd --sip-server lync.schertz.local --scope 10.20.0.0/24
+  ucprov config --target kea --full --interface eth1 --sip-server pool.contoso.com --scope 10.20.0.0/24
+  ucprov config --target all --out dhcp-configs --sip-server lync.schertz.local";
+
+#[derive(Debug, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct ConfigArgs {
+    #[command(flatten)]
+    pub profile: ProfileArgs,
+
+    /// DHCP server to write configuration for; `all` writes one file per target into --out.
+    #[arg(long, value_name = "TARGET", value_parser = target_parser())]
+    pub target: String,
+
+    /// The phones' subnet (pools, subnet declarations, INFORM answers). Without it the output
+    /// uses the placeholder 192.0.2.0/24 and says so; Windows sets values server-wide.
+    #[arg(long, value_name = "CIDR", value_parser = parse_scope)]
+    pub scope: Option<Scope>,
+
+    /// Name of the vendor class, tag, option set or pool the options hang off [default: per
+    /// target, e.g. MSUCClient for Windows, ms-uc-client for Kea, lync for dnsmasq].
+    #[arg(long, value_name = "NAME")]
+    pub class_name: Option<String>,
+
+    /// Interface facing the phones (Kea --full, dnsmasq, udhcpd), or the OpenWrt / pfSense
+    /// interface section.
+    #[arg(long, value_name = "IFACE")]
+    pub interface: Option<String>,
+
+    /// Kea only: a complete runnable kea-dhcp4 configuration instead of a fragment to merge
+    /// into Dhcp4.
+    #[arg(long)]
+    pub full: bool,
+
+    /// Write <DIR>/<target>.<ext> instead of printing; required with --target all.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+fn target_parser() -> PossibleValuesParser {
+    let targets = platform::PLATFORMS
+        .iter()
+        .map(|p| PossibleValue::new(p.id).help(p.name));
+    PossibleValuesParser::new(
+        targets.chain([
+            PossibleValue::new(ALL).help("every target above, one file each (needs --out)")
+        ]),
+    )
+}
+
+fn parse_scope(s: &str) -> Result<Scope, String> {
+    s.parse().map_err(|e: ConfgenError| e.to_string())
+}
+
+pub fn run(args: &ConfigArgs) -> CliResult {
+    let targets = select(args)?;
+    let p = args.profile.provisioning()?;
+    let req = Request::new(
+        &p,
+        args.scope,
+        args.class_name.clone(),
+        args.interface.clone(),
+        args.full,
+    )
+    .map_err(|e| match e {
+        ConfgenError::Profile(e) => CliError::invalid(e),
+        other => CliError::usage(other),
+    })?;
+    let outputs = targets
+        .into_iter()
+        .map(|t| generate(t, &req))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(CliError::invalid)?;
+    for o in &outputs {
+        report(o);
+    }
+    match &args.out {
+        Some(dir) => write_all(dir, &outputs)?,
+        None => {
+            if let Some(text) = outputs.first().and_then(|o| o.config.as_ref()) {
+                print!("{text}");
+            }
+        }
+    }
+    let blocked: Vec<&str> = outputs
+        .iter()
+        .filter(|o| o.config.is_none())
+        .map(|o| o.platform.id)
+        .collect();
+    if blocked.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::invalid(format!(
+            "no configuration for {}: the profile exceeds the limits reported above",
+            blocked.join(", ")
+        )))
+    }
+}
+
+fn select(args: &ConfigArgs) -> CliResult<Vec<&'static Platform>> {
+    let targets: Vec<&'static Platform> = if args.target == ALL {
+        if args.out.is_none() {
+            return Err(CliError::usage(
+                "--target all writes one file per target: give --out DIR",
+            ));
+        }
+        platform::PLATFORMS.iter().collect()
+    } else {
+        // The value parser only lets known ids through.
+        platform::find(&args.target).into_iter().collect()
+    };
+    if args.full && !targets.iter().any(|t| t.id == platform::KEA.id) {
+        return Err(CliError::usage(
+            "--full applies to --target kea (or all) only",
+        ));
+    }
+    Ok(targets)
+}
+
+/// Warnings and errors go to stderr; notes stay in the generated file.
+fn report(o: &Output) {
+    for f in o
+        .findings
+        .iter()
+        .filter(|f| f.severity >= Severity::Warning)
+    {
+        eprintln!(
+            "ucprov: {}: {}: {}",
+            f.severity.label(),
+            o.platform.id,
+            f.message
+        );
+    }
+}
+
+fn write_all(dir: &Path, outputs: &[Output]) -> CliResult {
+    fs::create_dir_all(dir).map_err(|e| CliError::env(format!("--out {}: {e}", dir.display())))?;
+    for o in outputs {
+        if let Some(text) = &o.config {
+            let path = dir.join(o.platform.file_name());
+            fs::write(&path, text)
+                .map_err(|e| CliError::env(format!("{}: {e}", path.display())))?;
+            println!("{}", path.display());
+        }
+    }
+    Ok(())
+}
