@@ -158,8 +158,13 @@ pub fn http(status: &'static str, body: Vec<u8>) -> u16 {
     port
 }
 
-/// A TLS listener presenting `pair` (leaf certificate and key).
+/// A TLS listener on loopback presenting `pair` (leaf certificate and key).
 pub fn tls(pair: &PemPair) -> u16 {
+    tls_at(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), pair)
+}
+
+/// A TLS listener on `addr` (call inside `Netns::run` to listen in a namespace).
+pub fn tls_at(addr: SocketAddr, pair: &PemPair) -> u16 {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(pair.cert_pem.as_bytes())
             .collect::<Result<_, _>>()
@@ -175,7 +180,7 @@ pub fn tls(pair: &PemPair) -> u16 {
         .with_single_cert(certs, key)
         .unwrap(),
     );
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+    let listener = TcpListener::bind(addr).unwrap();
     let port = listener.local_addr().unwrap().port();
     thread::spawn(move || {
         for mut tcp in listener.incoming().flatten() {
