@@ -64,7 +64,10 @@ mod tests {
     fn delays_are_capped_at_64_seconds() {
         let s = schedule(Duration::from_secs(400), || 0.0);
         let gaps: Vec<f64> = s.windows(2).map(|w| (w[1] - w[0]).as_secs_f64()).collect();
-        assert_eq!(gaps, vec![4.0, 8.0, 16.0, 32.0, 64.0, 64.0, 64.0, 64.0, 64.0]);
+        assert_eq!(
+            gaps,
+            vec![4.0, 8.0, 16.0, 32.0, 64.0, 64.0, 64.0, 64.0, 64.0]
+        );
     }
 
     #[test]

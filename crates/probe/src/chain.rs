@@ -187,8 +187,10 @@ pub fn check(
             "     issuer {}, valid until {}",
             c.summary.issuer, c.summary.not_after
         ));
-        step.details.push(format!("     SHA-1   {}", c.summary.sha1));
-        step.details.push(format!("     SHA-256 {}", c.summary.sha256));
+        step.details
+            .push(format!("     SHA-1   {}", c.summary.sha1));
+        step.details
+            .push(format!("     SHA-256 {}", c.summary.sha256));
     }
     for w in &analysis.expiry {
         step.notes.push(w.to_string());
@@ -238,7 +240,11 @@ pub fn check(
             crate::decode::plural(r.certs.len(), "certificate"),
             r.certs.last().map_or("?", |c| c.summary.subject.as_str())
         );
-    } else if step.problems.iter().all(|p| p.kind == Failure::ThumbprintMismatch) {
+    } else if step
+        .problems
+        .iter()
+        .all(|p| p.kind == Failure::ThumbprintMismatch)
+    {
         step.summary = "root does not match the pinned thumbprint".into();
     } else {
         step.summary = "the chain cannot be used".into();

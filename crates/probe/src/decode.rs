@@ -100,7 +100,8 @@ pub fn decode(index: usize, reply: &RawReply) -> ServerAnswer {
     let packet = match Packet::new_checked(bytes) {
         Ok(p) => p,
         Err(e) => {
-            a.errors.push(format!("the reply is not a DHCP message: {e}"));
+            a.errors
+                .push(format!("the reply is not a DHCP message: {e}"));
             return a;
         }
     };
@@ -192,12 +193,26 @@ pub fn differences(a: &ServerAnswer, b: &ServerAnswer) -> Vec<String> {
         (Some(p), Some(q)) => {
             // Host names compare case-insensitively (DNS); the rest byte for byte.
             let fields = [
-                ("sub-option 1 (UCIdentifier)", &p.uc_identifier, &q.uc_identifier, false),
-                ("sub-option 3 (WebServerFqdn)", &p.web_fqdn, &q.web_fqdn, true),
+                (
+                    "sub-option 1 (UCIdentifier)",
+                    &p.uc_identifier,
+                    &q.uc_identifier,
+                    false,
+                ),
+                (
+                    "sub-option 3 (WebServerFqdn)",
+                    &p.web_fqdn,
+                    &q.web_fqdn,
+                    true,
+                ),
                 ("sub-option 5 (CertProvRelPath)", &p.path, &q.path, false),
             ];
             for (name, x, y, fold) in fields {
-                let same = if fold { x.eq_ignore_ascii_case(y) } else { x == y };
+                let same = if fold {
+                    x.eq_ignore_ascii_case(y)
+                } else {
+                    x == y
+                };
                 if !same {
                     out.push(format!("option 43 {name}: {x:?} vs {y:?}"));
                 }
@@ -216,15 +231,15 @@ pub fn differences(a: &ServerAnswer, b: &ServerAnswer) -> Vec<String> {
                 ));
             }
         }
-        (None, None) if a.option43.as_ref().map(|d| &d.bytes) == b.option43.as_ref().map(|d| &d.bytes) => {}
-        _ => out.push(format!(
-            "option 43: {} vs {}",
-            describe43(a),
-            describe43(b)
-        )),
+        (None, None)
+            if a.option43.as_ref().map(|d| &d.bytes) == b.option43.as_ref().map(|d| &d.bytes) => {}
+        _ => out.push(format!("option 43: {} vs {}", describe43(a), describe43(b))),
     }
     let names = |s: &ServerAnswer| -> Vec<String> {
-        s.registrars.iter().map(|r| r.to_ascii_lowercase()).collect()
+        s.registrars
+            .iter()
+            .map(|r| r.to_ascii_lowercase())
+            .collect()
     };
     if names(a) != names(b) || a.option120.is_some() != b.option120.is_some() {
         out.push(format!(
@@ -264,7 +279,9 @@ pub fn judge(answers: &[ServerAnswer]) -> Verdict {
     let provisioning: Vec<&ServerAnswer> = answers.iter().filter(|a| a.provisions()).collect();
     let chosen = answers.iter().position(|a| a.profile.is_some());
     let any_43 = answers.iter().any(|a| a.option43.is_some());
-    let broken = answers.iter().any(|a| !a.errors.is_empty() && a.option43.is_none() && a.option120.is_none());
+    let broken = answers
+        .iter()
+        .any(|a| !a.errors.is_empty() && a.option43.is_none() && a.option120.is_none());
     if !any_43 && !broken {
         problems.push(Problem::new(
             Failure::Option43Missing,

@@ -139,7 +139,11 @@ pub fn exchange(cfg: &DhcpConfig<'_>) -> Result<ExchangeSummary, ProbeError> {
             SocketAddrV4::new(Ipv4Addr::BROADCAST, SERVER_PORT),
             format!("broadcast on {name}"),
         ),
-        Target::Server(server) => (iface::towards(*server)?, *server, format!("unicast to {server}")),
+        Target::Server(server) => (
+            iface::towards(*server)?,
+            *server,
+            format!("unicast to {server}"),
+        ),
     };
     let socket = open_socket(cfg.target, cfg.client_port)?;
     let xid = random_xid();
@@ -179,7 +183,9 @@ pub fn exchange(cfg: &DhcpConfig<'_>) -> Result<ExchangeSummary, ProbeError> {
             .get(summary.transmissions)
             .filter(|_| summary.replies.is_empty())
             .map_or(deadline, |d| (start + *d).min(deadline));
-        let wait = next_send.saturating_duration_since(now).max(Duration::from_millis(1));
+        let wait = next_send
+            .saturating_duration_since(now)
+            .max(Duration::from_millis(1));
         socket
             .set_read_timeout(Some(wait))
             .map_err(|e| ProbeError::env(format!("setting the read timeout: {e}")))?;

@@ -42,7 +42,10 @@ pub fn get(
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(format!("no complete answer within {} s", timeout.as_secs_f32()));
+            return Err(format!(
+                "no complete answer within {} s",
+                timeout.as_secs_f32()
+            ));
         }
         stream
             .set_read_timeout(Some(left))
@@ -56,7 +59,10 @@ pub fn get(
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
                 ) =>
             {
-                return Err(format!("no complete answer within {} s", timeout.as_secs_f32()))
+                return Err(format!(
+                    "no complete answer within {} s",
+                    timeout.as_secs_f32()
+                ))
             }
             Err(e) => return Err(format!("reading the answer: {e}")),
         }

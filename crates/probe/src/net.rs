@@ -90,12 +90,7 @@ impl ResolveMap {
         let mut last = String::new();
         for a in addrs {
             match TcpStream::connect_timeout(&a, timeout) {
-                Ok(stream) => {
-                    return Ok(Connected {
-                        stream,
-                        address: a,
-                    })
-                }
+                Ok(stream) => return Ok(Connected { stream, address: a }),
                 Err(e) => last = format!("connect to {a}: {e}"),
             }
         }

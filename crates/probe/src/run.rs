@@ -40,7 +40,10 @@ pub fn run(cfg: &ProbeConfig) -> Result<Report, ProbeError> {
         let steps = vec![
             s1,
             s2,
-            Step::skipped(StepId::RootChain, "no valid option 43, so no provisioning URL"),
+            Step::skipped(
+                StepId::RootChain,
+                "no valid option 43, so no provisioning URL",
+            ),
             Step::skipped(StepId::Tls, "no root to trust"),
         ];
         return Ok(Report::new(steps, exchange, answers, None, Vec::new()));
@@ -66,7 +69,12 @@ pub fn run(cfg: &ProbeConfig) -> Result<Report, ProbeError> {
     let s4 = match &chain.root_der {
         // A pin mismatch still leaves a self-signed root to test against; anything else
         // wrong with the chain means there is nothing a device would trust.
-        Some(root) if s3.problems.iter().all(|p| p.kind == Failure::ThumbprintMismatch) => {
+        Some(root)
+            if s3
+                .problems
+                .iter()
+                .all(|p| p.kind == Failure::ThumbprintMismatch) =>
+        {
             tls_step(cfg, chosen, root, &mut checks)
         }
         _ => Step::skipped(StepId::Tls, "no usable root downloaded in step 3"),
@@ -118,7 +126,13 @@ fn dhcp_step(cfg: &ProbeConfig, ex: &ExchangeSummary, answers: &[ServerAnswer]) 
     }
     s.summary = format!("{} answered", plural(answers.len(), "server"));
     for a in answers {
-        let has = |o: bool, n| if o { format!("{n} yes") } else { format!("{n} no") };
+        let has = |o: bool, n| {
+            if o {
+                format!("{n} yes")
+            } else {
+                format!("{n} no")
+            }
+        };
         s.details.push(format!(
             "server {} (from {}): {}, {}, {}{}",
             a.server,
@@ -152,8 +166,7 @@ fn decode_step(answers: &[ServerAnswer]) -> (Step, Option<usize>) {
             s.details.push(format!("provisioning URL: {url}"));
         }
         if let Some(p) = &c.profile {
-            s.details
-                .push(format!("web services FQDN: {}", p.web_fqdn));
+            s.details.push(format!("web services FQDN: {}", p.web_fqdn));
         }
         if !c.registrars.is_empty() {
             s.details
@@ -165,7 +178,12 @@ fn decode_step(answers: &[ServerAnswer]) -> (Step, Option<usize>) {
             .unwrap_or_else(|| "decoded".into());
     }
     let provisioning = answers.iter().filter(|a| a.provisions()).count();
-    if provisioning > 1 && !verdict.problems.iter().any(|p| p.kind == Failure::ConflictingServers) {
+    if provisioning > 1
+        && !verdict
+            .problems
+            .iter()
+            .any(|p| p.kind == Failure::ConflictingServers)
+    {
         s.details.push(format!(
             "{provisioning} servers send options 43/120 and agree"
         ));
@@ -225,7 +243,10 @@ fn tls_step(
     for t in targets {
         let c = tls::check(t, &config, &cfg.resolve, cfg.io_timeout);
         let addr = c.address.map_or(String::new(), |a| format!(" ({a})"));
-        let head = format!("{} {}:{}{addr}", c.target.role, c.target.host, c.target.port);
+        let head = format!(
+            "{} {}:{}{addr}",
+            c.target.role, c.target.host, c.target.port
+        );
         if c.ok {
             s.details.push(format!(
                 "PASS {head}: {}, chains to the downloaded root, name matches",

@@ -125,7 +125,11 @@ pub fn check(
     let mut tls = match ClientConnection::new(Arc::clone(config), name) {
         Ok(c) => c,
         Err(e) => {
-            out.problem = Some(Problem::new(Failure::TlsHandshake, format!("{at}: {e}"), "report this as a ucprov bug"));
+            out.problem = Some(Problem::new(
+                Failure::TlsHandshake,
+                format!("{at}: {e}"),
+                "report this as a ucprov bug",
+            ));
             return out;
         }
     };

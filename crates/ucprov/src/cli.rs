@@ -42,5 +42,6 @@ pub enum Command {
     #[command(subcommand)]
     Cert(crate::cert::CertCommand),
     /// Answer DHCPINFORM from MS-UC-Client devices with options 43 and 120, per site.
-    Serve(cmd::serve::ServeArgs),
+    // Boxed: the certprov flags make it much larger than the other variants.
+    Serve(Box<cmd::serve::ServeArgs>),
 }

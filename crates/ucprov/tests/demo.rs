@@ -9,7 +9,11 @@ fn demo_runs_the_whole_system_and_passes() {
     let state = tempfile::tempdir().unwrap();
     let dir = state.path().join("ca");
     let run = ucprov(&["demo", "--state-dir", dir.to_str().unwrap()]);
-    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
     for line in [
         "DHCPINFORM responder   udp 127.0.0.1:",
         "DHCPINFORM sent (unicast to 127.0.0.1:",
@@ -39,7 +43,11 @@ fn demo_runs_the_whole_system_and_passes() {
 #[test]
 fn demo_without_flags_cleans_up_its_temporary_state() {
     let run = ucprov(&["demo"]);
-    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
     let line = run
         .stdout
         .lines()

@@ -16,17 +16,30 @@ use ucprov_testkit::{require_tool, Peer};
 
 fn config(target: &str, pool: &Pool, extra: &[&str]) -> String {
     let out = Command::new(ucprov_bin())
-        .args(["config", "--target", target, "--sip-server", SIP, "--web-server", WEB])
-        .args(["--scope", "192.0.2.0/24", "--interface", &pool.link.server_if])
+        .args([
+            "config",
+            "--target",
+            target,
+            "--sip-server",
+            SIP,
+            "--web-server",
+            WEB,
+        ])
+        .args([
+            "--scope",
+            "192.0.2.0/24",
+            "--interface",
+            &pool.link.server_if,
+        ])
         .args(extra)
         .output()
-        .unwrap();
+        .unwrap_or_else(|e| panic!("run ucprov config: {e}"));
     assert!(
         out.status.success(),
         "ucprov config --target {target}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    String::from_utf8(out.stdout).unwrap()
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 #[test]

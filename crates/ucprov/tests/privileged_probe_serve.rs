@@ -16,7 +16,12 @@ use ucprov_testkit::Peer;
 fn responder(pool: &Pool, name: &str, web: &str, server_id: &str) -> Peer {
     let mut cmd = pool.link.server.command(ucprov_bin());
     cmd.args(["serve", "--sip-server", SIP, "--web-server", web])
-        .args(["--interface", &pool.link.server_if, "--server-id", server_id]);
+        .args([
+            "--interface",
+            &pool.link.server_if,
+            "--server-id",
+            server_id,
+        ]);
     let mut peer = Peer::spawn(cmd, name);
     peer.wait_for_log("DHCPINFORM responder listening", Duration::from_secs(20));
     peer
@@ -60,8 +65,14 @@ fn two_servers_answering_differently_are_reported_as_two_with_a_finding() {
         text.contains("[1] DHCP                PASS  2 servers answered"),
         "{text}"
     );
-    assert!(text.contains("server 192.0.2.1 (from 192.0.2.1:67)"), "{text}");
-    assert!(text.contains("server 192.0.2.2 (from 192.0.2.1:67)"), "{text}");
+    assert!(
+        text.contains("server 192.0.2.1 (from 192.0.2.1:67)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("server 192.0.2.2 (from 192.0.2.1:67)"),
+        "{text}"
+    );
     assert!(
         text.contains("answer differently: option 43 sub-option 3 (WebServerFqdn):"),
         "{text}"

@@ -16,9 +16,21 @@ fn probe(args: Vec<String>, extra: &[&str]) -> Run {
 }
 
 fn assert_fails(run: &Run, code: i32, step_line: &str, message: &str) {
-    assert_eq!(run.code, code, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
-    assert!(run.stdout.contains(step_line), "no {step_line:?} in:\n{}", run.stdout);
-    assert!(run.stdout.contains(message), "no {message:?} in:\n{}", run.stdout);
+    assert_eq!(
+        run.code, code,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout.contains(step_line),
+        "no {step_line:?} in:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(message),
+        "no {message:?} in:\n{}",
+        run.stdout
+    );
     assert!(
         run.stdout.contains(&format!("exit {code}")),
         "no exit line in:\n{}",
@@ -36,7 +48,11 @@ fn a_good_lab_passes_every_step() {
         probe_args(server, lab.http, lab.sip),
         &["--expect-thumbprint", &pin],
     );
-    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
     for line in [
         "[1] DHCP                PASS  1 server answered",
         "[2] Options 43 and 120  PASS  https://web.lab.test:",
@@ -54,7 +70,12 @@ fn a_good_lab_passes_every_step() {
 #[test]
 fn no_dhcp_answer_fails_step_1_with_exit_10() {
     let run = probe(probe_args(silent_udp(), 1, 1), &[]);
-    assert_fails(&run, 10, "[1] DHCP                FAIL", "nobody answered within 1.0 s");
+    assert_fails(
+        &run,
+        10,
+        "[1] DHCP                FAIL",
+        "nobody answered within 1.0 s",
+    );
     assert!(run.stdout.contains("[4] TLS                 SKIP"));
 }
 
@@ -94,7 +115,10 @@ fn two_servers_answering_differently_fail_with_exit_13_naming_both() {
     let mut rogue = lab.answer();
     rogue.server_id = [127, 0, 0, 2];
     rogue.options = lync_options(8443);
-    let run = probe(probe_args(dhcp(vec![lab.answer(), rogue]), lab.http, lab.sip), &[]);
+    let run = probe(
+        probe_args(dhcp(vec![lab.answer(), rogue]), lab.http, lab.sip),
+        &[],
+    );
     assert!(run.stdout.contains("2 servers answered"), "{}", run.stdout);
     assert_fails(
         &run,
@@ -127,8 +151,16 @@ fn an_unreachable_root_chain_url_fails_step_3_with_exit_20() {
 fn a_404_at_the_root_chain_url_fails_step_3_with_exit_20() {
     let lab = Lab::good();
     let not_found = http("404 Not Found", Vec::new());
-    let run = probe(probe_args(dhcp(vec![lab.answer()]), not_found, lab.sip), &[]);
-    assert_fails(&run, 20, "[3] Root chain          FAIL", "answered `HTTP/1.1 404 Not Found`, expected 200");
+    let run = probe(
+        probe_args(dhcp(vec![lab.answer()]), not_found, lab.sip),
+        &[],
+    );
+    assert_fails(
+        &run,
+        20,
+        "[3] Root chain          FAIL",
+        "answered `HTTP/1.1 404 Not Found`, expected 200",
+    );
 }
 
 #[test]
@@ -136,7 +168,12 @@ fn a_body_that_is_not_a_chain_fails_step_3_with_exit_21() {
     let lab = Lab::good();
     let junk = http("200 OK", b"<html>IIS default page</html>".to_vec());
     let run = probe(probe_args(dhcp(vec![lab.answer()]), junk, lab.sip), &[]);
-    assert_fails(&run, 21, "[3] Root chain          FAIL", "the body is not a certificate chain");
+    assert_fails(
+        &run,
+        21,
+        "[3] Root chain          FAIL",
+        "the body is not a certificate chain",
+    );
 }
 
 #[test]
@@ -160,7 +197,11 @@ fn a_pinned_thumbprint_mismatch_fails_step_3_with_exit_22() {
         "[3] Root chain          FAIL",
         &format!("(SHA-1 {}, SHA-256", lab.ca.sha1()),
     );
-    assert!(run.stdout.contains(&format!("not the pinned {other}")), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!("not the pinned {other}")),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -176,7 +217,11 @@ fn a_registrar_certificate_from_another_ca_fails_step_4_with_exit_31() {
             "registrar (option 120) sip.lab.test:{foreign}: the certificate does not chain to the root downloaded in step 3"
         ),
     );
-    assert!(run.stdout.contains("PASS web services (option 43)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("PASS web services (option 43)"),
+        "{}",
+        run.stdout
+    );
 }
 
 #[test]
@@ -224,12 +269,21 @@ fn usage_errors_exit_2() {
         "abcd",
     ]);
     assert_eq!(run.code, 2);
-    assert!(run.stderr.contains("40 (SHA-1) or 64 (SHA-256) hex digits"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("40 (SHA-1) or 64 (SHA-256) hex digits"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn a_missing_interface_is_an_environment_error() {
     let run = ucprov(&["probe", "--interface", "nonexistent-if0", "--timeout", "1"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(run.stderr.contains("no interface named \"nonexistent-if0\""), "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no interface named \"nonexistent-if0\""),
+        "{}",
+        run.stderr
+    );
 }

@@ -6,28 +6,12 @@
 mod common;
 mod lab;
 
-use std::net::{Ipv4Addr, TcpListener, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::ucprov;
 use ucprov_certprov::state::{demo_root, demo_server};
-
-fn free_udp() -> u16 {
-    UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn free_tcp() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 struct Serve(Child);
 
@@ -43,7 +27,12 @@ fn probe_passes_against_ucprov_serve() {
     let state = tempfile::tempdir().unwrap();
     let root = demo_root(state.path()).unwrap().root;
     let sip = lab::tls(&demo_server(state.path(), &root, lab::SIP).unwrap());
-    let (client, dhcp, http, https) = (free_udp(), free_udp(), free_tcp(), free_tcp());
+    let (client, dhcp, http, https) = (
+        lab::free_udp_port(),
+        lab::free_udp_port(),
+        lab::closed_tcp_port(),
+        lab::closed_tcp_port(),
+    );
     let config = state.path().join("serve.toml");
     std::fs::write(
         &config,
@@ -79,10 +68,17 @@ fn probe_passes_against_ucprov_serve() {
     args[at + 1] = client.to_string();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let run = ucprov(&args);
-    assert_eq!(run.code, 0, "stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
     for line in [
         "[1] DHCP                PASS  1 server answered",
-        &format!("[2] Options 43 and 120  PASS  https://{}:{https}/", lab::WEB),
+        &format!(
+            "[2] Options 43 and 120  PASS  https://{}:{https}/",
+            lab::WEB
+        ),
         "[3] Root chain          PASS  1 certificate, root CN=ucprov demo CA",
         "[4] TLS                 PASS  2 of 2 endpoints trusted",
     ] {

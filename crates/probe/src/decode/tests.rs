@@ -8,7 +8,10 @@ use super::*;
 use crate::dhcp::RawReply;
 
 fn reply(server: [u8; 4], options: Vec<(u8, Vec<u8>)>) -> RawReply {
-    let mut all = vec![(code::MESSAGE_TYPE, vec![5]), (code::SERVER_ID, server.to_vec())];
+    let mut all = vec![
+        (code::MESSAGE_TYPE, vec![5]),
+        (code::SERVER_ID, server.to_vec()),
+    ];
     all.extend(options);
     let bytes = DhcpMessage {
         op: OP_BOOTREPLY,
@@ -29,7 +32,10 @@ fn reply(server: [u8; 4], options: Vec<(u8, Vec<u8>)>) -> RawReply {
 fn lync(web: &str, sip: &str) -> Vec<(u8, Vec<u8>)> {
     vec![
         (43, MsUcProfile::new(web).option43().unwrap()),
-        (120, sip_option(&[sip.to_string()], Compression::Off).unwrap()),
+        (
+            120,
+            sip_option(&[sip.to_string()], Compression::Off).unwrap(),
+        ),
     ]
 }
 
@@ -67,7 +73,11 @@ fn servers_that_disagree_are_a_conflict_naming_both_and_the_field() {
     assert_eq!(v.problems.len(), 1);
     let p = &v.problems[0];
     assert_eq!(p.kind, Failure::ConflictingServers);
-    assert!(p.message.contains("192.0.2.1 and 192.0.2.2"), "{}", p.message);
+    assert!(
+        p.message.contains("192.0.2.1 and 192.0.2.2"),
+        "{}",
+        p.message
+    );
     assert!(
         p.message
             .contains("sub-option 3 (WebServerFqdn): \"web.test\" vs \"rogue.test\""),
@@ -98,7 +108,10 @@ fn order_and_end_byte_differences_are_not_a_conflict() {
         ),
         reply(
             [192, 0, 2, 2],
-            vec![(43, reversed), (120, sip_option(&names, Compression::On).unwrap())],
+            vec![
+                (43, reversed),
+                (120, sip_option(&names, Compression::On).unwrap()),
+            ],
         ),
     ]);
     let v = judge(&answers);
@@ -108,7 +121,10 @@ fn order_and_end_byte_differences_are_not_a_conflict() {
 #[test]
 fn a_plain_dhcp_server_without_43_is_not_a_conflict() {
     let answers = group(&[
-        reply([192, 0, 2, 5], vec![(code::DNS_SERVERS, vec![192, 0, 2, 53])]),
+        reply(
+            [192, 0, 2, 5],
+            vec![(code::DNS_SERVERS, vec![192, 0, 2, 53])],
+        ),
         reply([192, 0, 2, 1], lync("web.test", "pool.test")),
     ]);
     let v = judge(&answers);
@@ -118,7 +134,10 @@ fn a_plain_dhcp_server_without_43_is_not_a_conflict() {
 
 #[test]
 fn no_option_43_anywhere_is_missing() {
-    let answers = group(&[reply([192, 0, 2, 5], vec![(code::ROUTER, vec![192, 0, 2, 1])])]);
+    let answers = group(&[reply(
+        [192, 0, 2, 5],
+        vec![(code::ROUTER, vec![192, 0, 2, 1])],
+    )]);
     let v = judge(&answers);
     assert_eq!(v.chosen, None);
     assert_eq!(v.problems[0].kind, Failure::Option43Missing);
@@ -138,7 +157,8 @@ fn a_wrong_sub_option_length_is_malformed_at_its_byte() {
     // Options 53 (3 bytes) and 54 (6 bytes) start at 240, so 43's data starts at byte 251
     // and the error names the length byte itself.
     assert!(
-        p.message.contains("byte 252 of the reply (byte 1 of the option data)"),
+        p.message
+            .contains("byte 252 of the reply (byte 1 of the option data)"),
         "{}",
         p.message
     );

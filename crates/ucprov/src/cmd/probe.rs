@@ -45,7 +45,12 @@ pub struct ProbeArgs {
     pub vendor_class: String,
 
     /// Option 55, the options to ask for.
-    #[arg(long, default_value = "1,3,6,15,42,43,120", value_name = "CODES", value_delimiter = ',')]
+    #[arg(
+        long,
+        default_value = "1,3,6,15,42,43,120",
+        value_name = "CODES",
+        value_delimiter = ','
+    )]
     pub request_list: Vec<u8>,
 
     /// Seconds to listen for DHCP replies; retransmits (RFC 2131 back-off) until answered.
@@ -97,7 +102,11 @@ impl ProbeArgs {
         let target = match (&self.interface, self.server) {
             (Some(name), None) => Target::Interface(name.clone()),
             (None, Some(server)) => Target::Server(server),
-            _ => return Err(CliError::usage("give exactly one of --interface and --server")),
+            _ => {
+                return Err(CliError::usage(
+                    "give exactly one of --interface and --server",
+                ))
+            }
         };
         let mut cfg = ProbeConfig::new(target);
         cfg.client_port = self.client_port;

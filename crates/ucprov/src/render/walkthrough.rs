@@ -99,7 +99,10 @@ mod tests {
         b.extend([0u8; 16 * 5]);
         b.extend([2u8; 4]);
         let d = hex_dump(&b);
-        let offsets: Vec<&str> = d.lines().map(|l| l.trim().split(' ').next().unwrap()).collect();
+        let offsets: Vec<&str> = d
+            .lines()
+            .map(|l| l.trim().split(' ').next().unwrap())
+            .collect();
         assert_eq!(offsets, vec!["0000", "0016", "*", "0080", "0096"]);
     }
 

@@ -42,7 +42,9 @@ impl Ca {
         let certs = ucprov_pki::parse(self.root.cert_pem.as_bytes(), "root")
             .unwrap()
             .certs;
-        ucprov_pki::pkcs7::build_base64(&certs).unwrap().into_bytes()
+        ucprov_pki::pkcs7::build_base64(&certs)
+            .unwrap()
+            .into_bytes()
     }
 
     pub fn sha1(&self) -> String {
@@ -121,6 +123,15 @@ pub fn silent_udp() -> SocketAddr {
         while socket.recv_from(&mut buf).is_ok() {}
     });
     addr
+}
+
+/// A UDP port free a moment ago: bound, then closed.
+pub fn free_udp_port() -> u16 {
+    UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A TCP port nobody listens on: bound, then closed.

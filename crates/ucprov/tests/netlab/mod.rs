@@ -37,12 +37,8 @@ impl Pool {
         std::fs::create_dir_all(&state).unwrap();
         let root = demo_root(&state).unwrap().root;
         let registrar = demo_server(&state, &root, SIP).unwrap();
-        link.server.run(|| {
-            lab::tls_at(
-                SocketAddr::from(([192, 0, 2, 1], 5061)),
-                &registrar,
-            )
-        });
+        link.server
+            .run(|| lab::tls_at(SocketAddr::from(([192, 0, 2, 1], 5061)), &registrar));
         let mut cmd = link.server.command(ucprov_bin());
         cmd.args(["serve", "--no-dhcp", "--web-fqdn", WEB, "--state-dir"])
             .arg(&state)
@@ -63,7 +59,13 @@ impl Pool {
             .link
             .client
             .command(ucprov_bin())
-            .args(["probe", "--interface", &self.link.client_if, "--timeout", "3"])
+            .args([
+                "probe",
+                "--interface",
+                &self.link.client_if,
+                "--timeout",
+                "3",
+            ])
             .args(["--resolve", &format!("{WEB}:{SERVER_IP}")])
             .args(["--resolve", &format!("{SIP}:{SERVER_IP}")])
             .args(extra)
@@ -92,7 +94,9 @@ pub fn assert_passes(out: &Output) {
         String::from_utf8_lossy(&out.stderr)
     );
     for line in [
-        format!("[2] Options 43 and 120  PASS  https://{WEB}:443/CertProv/CertProvisioningService.svc"),
+        format!(
+            "[2] Options 43 and 120  PASS  https://{WEB}:443/CertProv/CertProvisioningService.svc"
+        ),
         format!("registrar(s): {SIP}"),
         "[3] Root chain          PASS  1 certificate, root CN=ucprov demo CA".to_string(),
         "[4] TLS                 PASS  2 of 2 endpoints trusted".to_string(),

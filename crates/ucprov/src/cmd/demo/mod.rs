@@ -50,10 +50,8 @@ impl StateDir {
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!(
-            "ucprov-demo-{}-{nanos:08x}",
-            std::process::id()
-        ));
+        let path =
+            std::env::temp_dir().join(format!("ucprov-demo-{}-{nanos:08x}", std::process::id()));
         std::fs::create_dir(&path)
             .map_err(|e| CliError::env(format!("creating {}: {e}", path.display())))?;
         Ok(StateDir {

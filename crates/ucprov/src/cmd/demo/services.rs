@@ -88,11 +88,8 @@ async fn registrar(
         let acceptor = acceptor.clone();
         tokio::spawn(async move {
             // A failed handshake is the client's business (the probe reports it).
-            let _ = tokio::time::timeout(
-                std::time::Duration::from_secs(10),
-                acceptor.accept(tcp),
-            )
-            .await;
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(10), acceptor.accept(tcp))
+                .await;
         });
     }
 }
@@ -116,7 +113,9 @@ impl Services {
         .await
         .map_err(|e| CliError::env(format!("certificate provisioning service: {e}")))?;
         let (Some(http), Some(https)) = (certprov.http_addr(), certprov.https_addr()) else {
-            return Err(CliError::env("certificate provisioning service has no listeners"));
+            return Err(CliError::env(
+                "certificate provisioning service has no listeners",
+            ));
         };
         let s = stopped(&rx);
         tasks.spawn(async move { certprov.run(s).await.map_err(|e| e.to_string()) });
