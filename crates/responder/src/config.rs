@@ -13,7 +13,7 @@
 //!
 //! [vendor_class]
 //! value = "MS-UC-Client"
-//! match = "exact"                # or "prefix"
+//! match = "exact"                # or "prefix", or "any" (labs: also INFORMs without 60)
 //!
 //! [default]                      # optional; without it, unmatched clients are ignored
 //! sip_servers = ["pool.contoso.com"]
@@ -47,6 +47,9 @@ pub enum ConfigError {
     Syntax(String),
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
+    /// The file could not be read: an environment problem, not a bad config.
+    #[error("{path}: cannot read: {error}")]
+    Read { path: String, error: std::io::Error },
 }
 
 impl ConfigError {
@@ -66,6 +69,9 @@ pub enum MatchMode {
     Exact,
     /// Option 60 starts with the value (`MS-UC-Client-X` matches too).
     Prefix,
+    /// Every INFORM, with or without option 60; Windows rogue-detection probes are still
+    /// ignored. For labs and generic test clients (dhcping, nmap) that cannot send option 60.
+    Any,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,8 +151,9 @@ impl Config {
 
     /// Read and validate a config file.
     pub fn load(path: &std::path::Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError::invalid(path.display().to_string(), format!("cannot read: {e}"))
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            path: path.display().to_string(),
+            error,
         })?;
         Self::from_toml(&text)
     }

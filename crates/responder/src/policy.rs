@@ -121,12 +121,11 @@ impl VendorMatch {
     }
 
     fn matches(&self, class: &VendorClass) -> bool {
-        let long_enough = self.len >= class.value.len();
-        !self.mismatch
-            && match class.mode {
-                MatchMode::Exact => self.len == class.value.len(),
-                MatchMode::Prefix => long_enough,
-            }
+        match class.mode {
+            MatchMode::Exact => !self.mismatch && self.len == class.value.len(),
+            MatchMode::Prefix => !self.mismatch && self.len >= class.value.len(),
+            MatchMode::Any => true,
+        }
     }
 }
 
@@ -168,10 +167,8 @@ fn decide_inner<'p, 'c>(
     let mut seen = Seen::default();
     let want = &config.vendor_class.value;
     let visited = p.visit_buffer_options(|i| match i.code {
-        code::MESSAGE_TYPE => {
-            if seen.message_type.is_none() {
-                seen.message_type = i.value.first().copied();
-            }
+        code::MESSAGE_TYPE if seen.message_type.is_none() => {
+            seen.message_type = i.value.first().copied();
         }
         code::VENDOR_CLASS => {
             seen.vendor_class.get_or_insert(i.value);
@@ -232,11 +229,11 @@ fn vendor_silence<T: AsRef<[u8]>>(
                     .get(ROGUE_DETECTION_SUBOPTION)
                     .is_some()
             });
-    Some(if rogue {
-        Reason::RogueDetection
-    } else {
-        Reason::NoVendorClass
-    })
+    match (rogue, class.mode) {
+        (true, _) => Some(Reason::RogueDetection),
+        (false, MatchMode::Any) => None,
+        (false, _) => Some(Reason::NoVendorClass),
+    }
 }
 
 fn usable(addr: Ipv4Addr) -> bool {

@@ -429,3 +429,25 @@ fn the_reply_buffer_is_reused() {
     }
     assert_eq!(out.as_ptr(), before);
 }
+
+#[test]
+fn match_any_answers_without_option_60_but_not_rogue_detection() {
+    let p = policy("[vendor_class]\nmatch = \"any\"");
+    let no_class = with_option(inform(), 60, None);
+    assert!(matches!(
+        run(&no_class, &p, &arrival()).0,
+        Verdict::Reply { .. }
+    ));
+    let other = with_option(inform(), 60, Some(b"MSFT 5.0".to_vec()));
+    assert!(matches!(
+        run(&other, &p, &arrival()).0,
+        Verdict::Reply { .. }
+    ));
+    let rogue = with_option(no_class, 43, Some(vec![0x5E, 0]));
+    assert_eq!(ignored(&rogue, &p, &arrival()), Reason::RogueDetection);
+    assert_eq!(ignored(&typed_discover(), &p, &arrival()), Reason::Discover);
+}
+
+fn typed_discover() -> DhcpMessage {
+    with_option(inform(), 53, Some(vec![1]))
+}

@@ -3,7 +3,7 @@
 
 use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, SocketAddrV4};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,8 +11,8 @@ use std::time::Duration;
 use tracing::{debug, error, info, warn};
 
 use crate::logline::{Addr, Mac, Text};
-use crate::policy::{decide, Outcome, Verdict};
-use crate::socket::{DhcpSocket, Received, RecvBatch};
+use crate::policy::{decide, Client, Outcome, Policy, Verdict};
+use crate::socket::{DhcpSocket, Received, RecvBatch, BATCH};
 use crate::state::State;
 
 pub struct Responder {
@@ -35,7 +35,8 @@ impl Responder {
     /// Serve until `shutdown` resolves. Only the socket itself failing ends it early.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
         let mut batch = RecvBatch::default();
-        let mut out = Vec::with_capacity(1500);
+        // One reply buffer per datagram of a batch, reused for every batch.
+        let mut replies: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(1500)).collect();
         tokio::pin!(shutdown);
         let mut failures = 0u32;
         loop {
@@ -53,48 +54,78 @@ impl Responder {
             }
             failures = 0;
             let policy = self.state.current();
-            for (datagram, meta) in batch.iter() {
-                self.handle(datagram, meta, &policy, &mut out).await;
-            }
+            self.handle_batch(&batch, &policy, &mut replies).await;
         }
         info!("DHCP responder stopped");
         Ok(())
     }
 
-    async fn handle(
+    /// Decide every datagram of a batch, then send the replies together.
+    async fn handle_batch(&self, batch: &RecvBatch, policy: &Policy, replies: &mut [Vec<u8>]) {
+        let mut pending: [Option<Pending<'_, '_>>; BATCH] = std::array::from_fn(|_| None);
+        let mut dests = [SocketAddrV4::new(Ipv4Addr::UNSPECIFIED, 0); BATCH];
+        let mut n = 0;
+        for (datagram, meta) in batch.iter() {
+            let Some(out) = replies.get_mut(n) else { break };
+            if let Some(reply) = self.decide_one(datagram, meta, policy, out) {
+                dests[n] = reply.to;
+                pending[n] = Some(reply);
+                n += 1;
+            }
+        }
+        // Runs of replies from the same local address share one sendmmsg call.
+        let mut start = 0;
+        while start < n {
+            let from = pending[start].as_ref().and_then(|p| p.from);
+            let run = pending[start..n]
+                .iter()
+                .take_while(|p| p.as_ref().and_then(|p| p.from) == from)
+                .count();
+            let end = start + run;
+            let done = |i: usize, result: io::Result<usize>| {
+                if let Some(p) = pending.get(start + i).and_then(Option::as_ref) {
+                    self.log_sent(p, result);
+                }
+            };
+            self.socket
+                .send_all(&replies[start..end], &dests[start..end], from, done)
+                .await;
+            start = end;
+        }
+    }
+
+    /// Count and log one datagram; a reply to send is returned, its bytes left in `out`.
+    fn decide_one<'p, 'c>(
         &self,
-        datagram: &[u8],
+        datagram: &'p [u8],
         meta: &Received,
-        policy: &crate::policy::Policy,
+        policy: &'c Policy,
         out: &mut Vec<u8>,
-    ) {
+    ) -> Option<Pending<'p, 'c>> {
         let metrics = &self.state.metrics;
         metrics.received.fetch_add(1, Relaxed);
         let src = meta.arrival.source;
         if meta.truncated {
             metrics.malformed.fetch_add(1, Relaxed);
             debug!(%src, len = meta.len, "dropped: datagram larger than the receive buffer");
-            return;
+            return None;
         }
         let Outcome { client, verdict } = decide(datagram, &meta.arrival, policy, out);
-        let mac = Mac(client.hardware_address());
-        let (ciaddr, giaddr) = (Addr(client.ciaddr), Addr(client.giaddr));
-        let vendor_class = Text(client.vendor_class);
         match verdict {
-            Verdict::Reply { to, from, site } => match self.socket.send(out, to, from).await {
-                Ok(_) => {
-                    metrics.answer(out.len());
-                    info!(%mac, %ciaddr, %giaddr, %vendor_class, %src, xid = client.xid, site, %to, decision = "ack", "answered DHCPINFORM");
-                }
-                Err(e) => {
-                    metrics.send_errors.fetch_add(1, Relaxed);
-                    warn!(%mac, %ciaddr, %giaddr, %src, xid = client.xid, site, %to, error = %e, decision = "send_failed", "could not send DHCPACK");
-                }
-            },
+            Verdict::Reply { to, from, site } => {
+                return Some(Pending {
+                    client,
+                    src,
+                    to,
+                    from,
+                    site,
+                    len: out.len(),
+                })
+            }
             Verdict::Ignore(reason) => {
                 metrics.ignore(reason);
                 let message_type = client.message_type.map_or("-", |t| t.name());
-                info!(%mac, %ciaddr, %giaddr, %vendor_class, %src, xid = client.xid, message_type, %reason, decision = "ignore", "ignored");
+                info!(mac = %Mac(client.hardware_address()), ciaddr = %Addr(client.ciaddr), giaddr = %Addr(client.giaddr), vendor_class = %Text(client.vendor_class), %src, xid = client.xid, message_type, %reason, decision = "ignore", "ignored");
             }
             Verdict::Malformed(e) => {
                 metrics.malformed.fetch_add(1, Relaxed);
@@ -102,20 +133,49 @@ impl Responder {
             }
             Verdict::Encode(e) => {
                 metrics.send_errors.fetch_add(1, Relaxed);
-                error!(%mac, %src, error = %e, "could not build the reply");
+                error!(mac = %Mac(client.hardware_address()), %src, error = %e, "could not build the reply");
+            }
+        }
+        None
+    }
+
+    fn log_sent(&self, p: &Pending<'_, '_>, result: io::Result<usize>) {
+        let metrics = &self.state.metrics;
+        let c = &p.client;
+        let (mac, ciaddr, giaddr) = (Mac(c.hardware_address()), Addr(c.ciaddr), Addr(c.giaddr));
+        let (src, to, site) = (p.src, p.to, p.site);
+        match result {
+            Ok(_) => {
+                metrics.answer(p.len);
+                info!(%mac, %ciaddr, %giaddr, vendor_class = %Text(c.vendor_class), %src, xid = c.xid, site, %to, decision = "ack", "answered DHCPINFORM");
+            }
+            Err(e) => {
+                metrics.send_errors.fetch_add(1, Relaxed);
+                warn!(%mac, %ciaddr, %giaddr, %src, xid = c.xid, site, %to, error = %e, decision = "send_failed", "could not send DHCPACK");
             }
         }
     }
 }
 
+/// A decided reply waiting for the batch's send.
+struct Pending<'p, 'c> {
+    client: Client<'p>,
+    src: SocketAddrV4,
+    to: SocketAddrV4,
+    from: Option<Ipv4Addr>,
+    site: &'c str,
+    len: usize,
+}
+
 /// Reload the config on every SIGHUP until `shutdown` resolves. A rejected config is logged
-/// and the previous one keeps serving.
+/// and the previous one keeps serving. The caller creates `hup` (tokio's
+/// `signal(SignalKind::hangup())`) before announcing readiness: until it exists, SIGHUP's
+/// default action would end the process.
 pub async fn reload_on_sighup(
     state: Arc<State>,
+    mut hup: tokio::signal::unix::Signal,
     shutdown: impl Future<Output = ()>,
 ) -> io::Result<()> {
-    use tokio::signal::unix::{signal, SignalKind};
-    let mut hup = signal(SignalKind::hangup())?;
     tokio::pin!(shutdown);
     loop {
         tokio::select! {

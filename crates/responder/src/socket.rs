@@ -8,7 +8,7 @@ use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::os::fd::AsRawFd;
 
 use nix::sys::socket::{
-    recvmmsg, sendmsg, setsockopt, sockopt, ControlMessage, ControlMessageOwned, MsgFlags,
+    recvmmsg, sendmmsg, setsockopt, sockopt, ControlMessage, ControlMessageOwned, MsgFlags,
     MultiHeaders, SockaddrIn,
 };
 use socket2::{Domain, Protocol, Socket, Type};
@@ -21,6 +21,8 @@ pub const BATCH: usize = 32;
 /// Larger than any DHCP message a client may send (RFC 2131's ceiling is the link MTU); a
 /// longer datagram is flagged as truncated and counted as malformed.
 pub const BUFFER: usize = 4096;
+/// Requested SO_RCVBUF.
+const RECV_BUFFER: usize = 4 << 20;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Received {
@@ -79,6 +81,9 @@ impl DhcpSocket {
         socket.set_reuse_address(true)?;
         socket.set_broadcast(true)?;
         socket.set_nonblocking(true)?;
+        // Room for bursts (a branch office's phones booting after a power cut); the kernel
+        // caps it at net.core.rmem_max.
+        socket.set_recv_buffer_size(RECV_BUFFER)?;
         setsockopt(&socket, sockopt::Ipv4PacketInfo, &true).map_err(io::Error::from)?;
         socket.bind(&SocketAddr::V4(addr).into())?;
         let io = tokio::net::UdpSocket::from_std(socket.into())?;
@@ -147,15 +152,18 @@ impl DhcpSocket {
         Ok(count)
     }
 
-    /// Send one reply to `to`, from our address `from` when known (so the source matches the
-    /// server identifier the client sees), else from whatever the route picks.
-    pub async fn send(
+    /// Send `bufs[i]` to `dests[i]` (at most [`BATCH`] of them), all from our address `from`
+    /// when known (so the source matches the server identifier), else from whatever the route
+    /// picks. Uses as few `sendmmsg` calls as the kernel allows; `done(i, result)` is called
+    /// once per message, in order. A message the kernel refuses is reported and skipped.
+    pub async fn send_all(
         &self,
-        bytes: &[u8],
-        to: SocketAddrV4,
+        bufs: &[Vec<u8>],
+        dests: &[SocketAddrV4],
         from: Option<Ipv4Addr>,
-    ) -> io::Result<usize> {
-        let dest = SockaddrIn::from(to);
+        mut done: impl FnMut(usize, io::Result<usize>),
+    ) {
+        let count = bufs.len().min(dests.len()).min(BATCH);
         let info = from.map(|a| libc::in_pktinfo {
             ipi_ifindex: 0,
             ipi_spec_dst: libc::in_addr {
@@ -163,20 +171,60 @@ impl DhcpSocket {
             },
             ipi_addr: libc::in_addr { s_addr: 0 },
         });
-        self.io
-            .async_io(Interest::WRITABLE, || {
-                let iov = [IoSlice::new(bytes)];
-                let cmsg = info.as_ref().map(ControlMessage::Ipv4PacketInfo);
-                let cmsgs = cmsg.as_slice();
-                sendmsg(
-                    self.io.as_raw_fd(),
-                    &iov,
-                    cmsgs,
-                    MsgFlags::MSG_DONTWAIT,
-                    Some(&dest),
-                )
-                .map_err(io::Error::from)
-            })
-            .await
+        let mut start = 0;
+        while start < count {
+            let sent = self
+                .io
+                .async_io(Interest::WRITABLE, || {
+                    self.send_now(&bufs[start..count], &dests[start..count], info.as_ref())
+                })
+                .await;
+            match sent {
+                Ok(n) if n > 0 => {
+                    for (i, bytes) in (start..start + n).zip(bufs[start..].iter()) {
+                        done(i, Ok(bytes.len()));
+                    }
+                    start += n;
+                }
+                Ok(_) => {
+                    done(start, Err(io::Error::other("sendmmsg sent nothing")));
+                    start += 1;
+                }
+                Err(e) => {
+                    // The error belongs to the first unsent message; the rest get their turn.
+                    done(start, Err(e));
+                    start += 1;
+                }
+            }
+        }
+    }
+
+    fn send_now(
+        &self,
+        bufs: &[Vec<u8>],
+        dests: &[SocketAddrV4],
+        info: Option<&libc::in_pktinfo>,
+    ) -> io::Result<usize> {
+        let n = bufs.len();
+        let iovs: [[IoSlice<'_>; 1]; BATCH] =
+            std::array::from_fn(|i| [IoSlice::new(bufs.get(i).map_or(&[][..], |b| &b[..]))]);
+        let addrs: [Option<SockaddrIn>; BATCH] =
+            std::array::from_fn(|i| dests.get(i).map(|d| SockaddrIn::from(*d)));
+        let cmsg = info.map(ControlMessage::Ipv4PacketInfo);
+        // Like the receive headers: rebuilt per call so the future stays `Send`.
+        let mut headers = MultiHeaders::<SockaddrIn>::preallocate(
+            n,
+            info.map(|_| nix::cmsg_space!(libc::in_pktinfo)),
+        );
+        let results = sendmmsg(
+            self.io.as_raw_fd(),
+            &mut headers,
+            iovs[..n].iter(),
+            &addrs[..n],
+            cmsg.as_slice(),
+            MsgFlags::MSG_DONTWAIT,
+        )
+        .map_err(io::Error::from)?;
+        Ok(results.count())
     }
 }

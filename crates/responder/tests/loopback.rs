@@ -1,6 +1,8 @@
 //! The responder on 127.0.0.1 with real UDP datagrams: answers, silences, the malformed burst,
 //! relays, reload and the admin endpoint. Unprivileged: ephemeral ports only.
 
+#![allow(clippy::unwrap_used)] // helpers beside the tests: a panic is the failure report
+
 mod common;
 
 use std::io::{Read, Write};
@@ -144,6 +146,21 @@ fn a_malformed_burst_is_counted_and_every_valid_inform_answered() {
     assert_eq!(m.answered.load(Relaxed), u64::from(rounds));
     assert_eq!(m.received.load(Relaxed), sent_malformed + u64::from(rounds));
     assert_eq!(m.ignored_total(), 0);
+}
+
+#[test]
+fn a_burst_sent_without_waiting_is_answered_in_full() {
+    let mut h = start(DEFAULT);
+    let burst = 64u32;
+    for xid in 0..burst {
+        h.send(&inform(xid, None));
+    }
+    let mut seen: Vec<u32> = (0..burst).map(|_| h.recv().xid).collect();
+    seen.sort_unstable();
+    assert_eq!(seen, (0..burst).collect::<Vec<_>>());
+    h.stop();
+    assert_eq!(h.state.metrics.answered.load(Relaxed), u64::from(burst));
+    assert_eq!(h.state.metrics.send_errors.load(Relaxed), 0);
 }
 
 #[test]

@@ -13,4 +13,4 @@ mod require;
 pub use inform::{exchange, inform_request, Reply};
 pub use netns::{Netns, VethLink};
 pub use peer::{artifacts_dir, Peer};
-pub use require::{require_root, require_tool};
+pub use require::{require_root, require_tool, run_tool};

@@ -26,3 +26,28 @@ pub fn require_tool(bin: &str, apt_package: &str) -> PathBuf {
     }
     panic!("peer `{bin}` is missing: install it with `apt-get install -y {apt_package}` (scripts/test-all does this)");
 }
+
+/// Run a peer tool in `dir` and return its standard output. A missing tool or a failed run is
+/// an error naming the package to install or the tool's own complaint.
+pub fn run_tool(
+    bin: &str,
+    apt_package: &str,
+    args: &[&str],
+    dir: &std::path::Path,
+) -> Result<Vec<u8>, String> {
+    let out = std::process::Command::new(bin)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .map_err(|e| {
+            format!("cannot run `{bin}` ({e}); install it: apt-get install -y {apt_package}")
+        })?;
+    if !out.status.success() {
+        return Err(format!(
+            "`{bin} {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(out.stdout)
+}

@@ -5,14 +5,12 @@ use clap::{Parser, Subcommand};
 use crate::cmd;
 
 const AFTER_HELP: &str = "\
-Exit codes: 0 ok, 1 invalid data, 2 usage, 3 environment (file, socket, peer);
-`ucprov probe --help` lists its per-step codes.
+Exit codes: 0 ok, 1 invalid data, 2 usage, 3 environment (file, socket, peer).
 
 Examples:
   ucprov encode --sip-server lync.schertz.local
   ucprov decode 2B5A010C4D532D55432D436C69656E74...
-  ucprov decode --as option120 00046C796E63077363686572747A056C6F63616C00
-  ucprov config --target isc-dhcpd --sip-server lync.schertz.local --scope 10.20.0.0/24";
+  ucprov decode --as option120 00046C796E63077363686572747A056C6F63616C00";
 
 /// Provision Lync / Skype for Business devices over DHCP: compute, decode, configure, serve and
 /// probe options 43 and 120 and the certificate provisioning service.
@@ -38,10 +36,10 @@ pub enum Command {
     /// The whole system on loopback: responder, certificate service and a probe against
     /// them, printed step by step. No root, no configuration.
     Demo(cmd::demo::DemoArgs),
-    /// Certificate tools.
+    /// Certificate tools: inspect a PEM, DER or PKCS#7 file, standard input or a plain-HTTP URL.
     #[command(subcommand)]
-    Cert(crate::cert::CertCommand),
-    /// Answer DHCPINFORM from MS-UC-Client devices with options 43 and 120, per site.
-    // Boxed: the certprov flags make it much larger than the other variants.
-    Serve(Box<cmd::serve::ServeArgs>),
+    Cert(cmd::cert::CertCommand),
+    /// Run the services UC devices use: the DHCPINFORM responder (options 43 and 120, per
+    /// site) and the certificate provisioning service over HTTP(S).
+    Serve(cmd::serve::ServeArgs),
 }

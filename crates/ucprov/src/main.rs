@@ -5,7 +5,6 @@
 #![forbid(unsafe_code)]
 
 mod annotate;
-mod cert;
 mod cli;
 mod cmd;
 mod exit;
@@ -16,21 +15,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::Command;
-
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
-    // `cert` reports its own exit codes.
-    let result = match cli.command {
-        Command::Cert(cmd) => return cert::run(cmd),
-        Command::Serve(args) => cmd::serve::run(&args),
-        Command::Encode(args) => cmd::encode::run(&args),
-        Command::Decode(args) => cmd::decode::run(&args),
-        Command::Config(args) => cmd::config::run(&args),
-        Command::Probe(args) => cmd::probe::run(&args),
-        Command::Demo(args) => cmd::demo::run(&args),
-    };
-    match result {
+    match cmd::run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ucprov: error: {e}");

@@ -201,6 +201,65 @@ mod tests {
     }
 
     #[test]
+    fn every_kind_has_its_wording_and_a_fix() {
+        use DecodeErrorKind::*;
+        let cases = [
+            (MissingLength, "length byte missing"),
+            (
+                LengthPastEnd {
+                    declared: 9,
+                    available: 3,
+                },
+                "length 9 (0x09) runs past the end: only 3 bytes remain",
+            ),
+            (EmptySipServers, "no data"),
+            (
+                UnknownEncoding { encoding: 2 },
+                "unknown encoding byte 0x02",
+            ),
+            (
+                AddressListLength { len: 5 },
+                "5 address bytes is not a multiple of 4",
+            ),
+            (EmptyServerList, "encoding byte but no servers"),
+            (
+                ReservedLabelType { byte: 0x40 },
+                "label length 0x40 uses a reserved label type",
+            ),
+            (
+                UnterminatedName,
+                "name has no root label (00) before the end",
+            ),
+            (NameTooLong, "name longer than 255 bytes"),
+            (TruncatedPointer, "compression pointer cut off"),
+            (
+                ForwardPointer { target: 7 },
+                "compression pointer to offset 7 does not point backwards",
+            ),
+            (
+                MessageTooShort { len: 9 },
+                "message is 9 bytes, shorter than 240",
+            ),
+            (
+                BadMagicCookie {
+                    found: [1, 2, 3, 4],
+                },
+                "magic cookie is 01 02 03 04",
+            ),
+            (MissingEnd, "no end option (255)"),
+            (BadOverload, "malformed option 52 (overload)"),
+        ];
+        for (kind, wording) in cases {
+            let e = DecodeError::new(12, Field::Option { code: 43 }, kind);
+            assert_eq!(e.to_string(), format!("byte 12: option 43: {wording}"));
+            assert!(!e.fix().is_empty());
+        }
+        assert_eq!(Field::Header.to_string(), "DHCP header");
+        assert_eq!(Field::SipServers.to_string(), "option 120");
+        assert_eq!(Field::SubOption { code: 5 }.to_string(), "sub-option 5");
+    }
+
+    #[test]
     fn shifted_rebases_offset() {
         let e = DecodeError::new(3, Field::SipServers, DecodeErrorKind::UnterminatedName);
         assert_eq!(e.shifted(2).offset, 5);

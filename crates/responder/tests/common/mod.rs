@@ -1,5 +1,5 @@
 //! A responder on loopback with real UDP sockets, for the unprivileged integration tests.
-#![allow(dead_code)]
+#![allow(dead_code, clippy::expect_used, clippy::unwrap_used)] // test helpers: a panic is the failure report
 
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::sync::Arc;

@@ -1,6 +1,6 @@
-//! `ucprov serve`: the DHCPINFORM responder (and, later, the certificate provisioning service)
-//! on one tokio runtime. Each service is a future that runs until a shared shutdown signal;
-//! adding one is a `spawn` into the set plus its metrics source.
+//! `ucprov serve`: the DHCPINFORM responder and the certificate provisioning service on one
+//! tokio runtime. Each service is a future that runs until a shared shutdown signal; adding
+//! one is a `spawn` into the set plus its metrics source.
 
 use std::future::Future;
 use std::io;
@@ -9,15 +9,17 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
+use tokio::signal::unix::SignalKind;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{error, info};
 use ucprov_responder::admin::{Admin, MetricsSource};
-use ucprov_responder::config::Config;
+use ucprov_responder::config::{Config, ConfigError};
 use ucprov_responder::policy::Policy;
 use ucprov_responder::server::{reload_on_sighup, Responder};
 use ucprov_responder::state::{interface_index, State};
 
+use crate::cmd::cert::CertProvArgs;
 use crate::exit::{CliError, CliResult};
 use crate::profile_args::ProfileArgs;
 
@@ -73,16 +75,17 @@ pub struct ServeArgs {
     #[arg(long, conflicts_with = "config")]
     pub force_options: bool,
 
-    /// Do not run the DHCP responder; serve only the certificate provisioning service.
+    /// Run without the DHCP responder (only the certificate provisioning service).
     #[arg(long)]
     pub no_dhcp: bool,
 
-    /// Also run the certificate provisioning service (implied by --no-dhcp).
+    /// Also run the certificate provisioning service next to the DHCP responder (implied by
+    /// --no-dhcp). Off by default so the responder alone never claims port 80.
     #[arg(long)]
     pub certprov: bool,
 
     #[command(flatten)]
-    pub certprov_args: crate::cert::CertProvArgs,
+    pub certprov_args: CertProvArgs,
 
     /// Log line format.
     #[arg(long, value_enum, default_value_t)]
@@ -97,8 +100,10 @@ impl ServeArgs {
                 "profile flags (--sip-server, --web-server, ...) and --config exclude each other; put the profile in the file's [default] table",
             )),
             (Some(path), None) => {
-                let config = Config::load(path)
-                    .map_err(|e| CliError::invalid(format!("{}: {e}", path.display())))?;
+                let config = Config::load(path).map_err(|e| match e {
+                    ConfigError::Read { .. } => CliError::env(e),
+                    _ => CliError::invalid(format!("{}: {e}", path.display())),
+                })?;
                 Ok((config, Some(path.clone())))
             }
             (None, Some(profile)) => {
@@ -122,41 +127,48 @@ impl ServeArgs {
 }
 
 pub fn run(args: &ServeArgs) -> CliResult {
-    // The certificate provisioning service alone needs no DHCP profile.
-    if args.no_dhcp && args.config.is_none() && args.profile.is_none() {
-        init_logging(args.log_format);
-        return runtime()?.block_on(serve(args, None, None));
-    }
-    let (config, path) = args.config()?;
+    let dhcp = if args.no_dhcp {
+        None
+    } else {
+        Some(args.config()?)
+    };
     if args.check {
-        let sites = config.sites.sites.len();
-        let default = if config.sites.default.is_some() {
-            " and a default"
-        } else {
-            ", no default"
-        };
-        let what = path
-            .as_ref()
-            .map_or("flags".to_string(), |p| p.display().to_string());
-        println!("ok: {what}: {sites} site(s){default}");
+        check(dhcp.as_ref());
         return Ok(());
     }
     init_logging(args.log_format);
-    runtime()?.block_on(serve(args, Some(config), path))
-}
-
-fn runtime() -> CliResult<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_multi_thread()
+    let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| CliError::env(format!("cannot start the runtime: {e}")))
+        .map_err(|e| CliError::env(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(serve(args, dhcp))
+}
+
+/// `--check`: the configuration was already loaded and validated; say what it holds.
+fn check(dhcp: Option<&(Config, Option<PathBuf>)>) {
+    let Some((config, path)) = dhcp else {
+        println!("ok: --no-dhcp: no DHCP configuration to check");
+        return;
+    };
+    let sites = config.sites.sites.len();
+    let default = if config.sites.default.is_some() {
+        " and a default"
+    } else {
+        ", no default"
+    };
+    let what = path
+        .as_ref()
+        .map_or("flags".to_string(), |p| p.display().to_string());
+    println!("ok: {what}: {sites} site(s){default}");
 }
 
 fn init_logging(format: LogFormat) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Colour only on a terminal: journald and log files get plain text.
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .with_writer(io::stderr);
     // A second init (tests calling run twice) is harmless; the first subscriber stays.
     let _ = match format {
@@ -167,14 +179,15 @@ fn init_logging(format: LogFormat) {
 
 type Service = (&'static str, io::Result<()>);
 
-fn named(
-    name: &'static str,
-    service: impl Future<Output = io::Result<()>> + Send + 'static,
-) -> impl Future<Output = Service> + Send + 'static {
-    async move { (name, service.await) }
+async fn named(name: &'static str, service: impl Future<Output = io::Result<()>>) -> Service {
+    (name, service.await)
 }
 
-async fn serve(args: &ServeArgs, config: Option<Config>, path: Option<PathBuf>) -> CliResult {
+async fn serve(args: &ServeArgs, dhcp: Option<(Config, Option<PathBuf>)>) -> CliResult {
+    // Handlers first: until they exist, SIGHUP and SIGTERM would kill the process outright.
+    let signal = |kind| tokio::signal::unix::signal(kind).map_err(CliError::env);
+    let hup = signal(SignalKind::hangup())?;
+    let mut term = signal(SignalKind::terminate())?;
     let (stop, stopped) = watch::channel(false);
     let shutdown = move || {
         let mut stopped = stopped.clone();
@@ -182,10 +195,11 @@ async fn serve(args: &ServeArgs, config: Option<Config>, path: Option<PathBuf>) 
             let _ = stopped.wait_for(|s| *s).await;
         }
     };
-    let admin_addr = config.as_ref().and_then(|c| c.admin).or(args.admin);
     let mut services: JoinSet<Service> = JoinSet::new();
     let mut metrics: Vec<MetricsSource> = Vec::new();
-    if let Some(config) = config.filter(|_| !args.no_dhcp) {
+    let mut admin_addr = None;
+    if let Some((config, path)) = dhcp {
+        admin_addr = config.admin;
         let policy = Policy::new(config, interface_index).map_err(CliError::invalid)?;
         let state = Arc::new(State::new(policy, path));
         let responder = Responder::bind(Arc::clone(&state)).map_err(|e| {
@@ -198,40 +212,33 @@ async fn serve(args: &ServeArgs, config: Option<Config>, path: Option<PathBuf>) 
         let source = Arc::clone(&state);
         metrics.push(Arc::new(move || source.metrics.render_prometheus()));
         services.spawn(named("dhcp", responder.run(shutdown())));
-        services.spawn(named("reload", reload_on_sighup(state, shutdown())));
+        services.spawn(named("reload", reload_on_sighup(state, hup, shutdown())));
     }
-    if args.certprov || args.no_dhcp {
+    if args.no_dhcp || args.certprov {
         let counters = Arc::new(ucprov_certprov::Metrics::new());
-        let service =
+        let svc =
             ucprov_certprov::CertProv::bind(args.certprov_args.to_config(), Arc::clone(&counters))
                 .await
-                .map_err(|e| CliError::env(format!("certificate provisioning service: {e}")))?;
+                .map_err(CliError::env)?;
         let path = &args.certprov_args.certprov_path;
-        if let Some(a) = service.http_addr() {
-            info!(url = %format!("http://{a}{path}"), "certificate provisioning service listening");
+        if let Some(a) = svc.http_addr() {
+            eprintln!("certprov: http://{a}{path}");
         }
-        if let Some(a) = service.https_addr() {
-            info!(url = %format!("https://{a}{path}"), "certificate provisioning service listening");
+        if let Some(a) = svc.https_addr() {
+            eprintln!("certprov: https://{a}{path}");
         }
         metrics.push(Arc::new(move || counters.render_prometheus()));
-        let stopped = shutdown();
+        let run = svc.run(shutdown());
         services.spawn(named("certprov", async move {
-            service.run(stopped).await.map_err(io::Error::other)
+            run.await.map_err(io::Error::other)
         }));
     }
-    if services.is_empty() {
-        return Err(CliError::usage(
-            "nothing to serve: the DHCP responder is off and no other service is configured",
-        ));
-    }
-    if let Some(addr) = admin_addr {
+    if let Some(addr) = args.admin.or(admin_addr) {
         let admin = Admin::bind(addr, metrics)
             .await
             .map_err(|e| CliError::env(format!("cannot listen on admin address {addr}: {e}")))?;
         services.spawn(named("admin", admin.run(shutdown())));
     }
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        .map_err(CliError::env)?;
     let early = tokio::select! {
         _ = term.recv() => None,
         _ = tokio::signal::ctrl_c() => None,
@@ -239,9 +246,9 @@ async fn serve(args: &ServeArgs, config: Option<Config>, path: Option<PathBuf>) 
     };
     info!("shutting down");
     let _ = stop.send(true);
-    let mut failed: Vec<String> = early.and_then(check).into_iter().collect();
+    let mut failed: Vec<String> = early.and_then(failure).into_iter().collect();
     while let Some(ended) = services.join_next().await {
-        failed.extend(check(ended));
+        failed.extend(failure(ended));
     }
     if failed.is_empty() {
         info!("stopped");
@@ -251,7 +258,7 @@ async fn serve(args: &ServeArgs, config: Option<Config>, path: Option<PathBuf>) 
     }
 }
 
-fn check(ended: Result<Service, tokio::task::JoinError>) -> Option<String> {
+fn failure(ended: Result<Service, tokio::task::JoinError>) -> Option<String> {
     match ended {
         Ok((_, Ok(()))) => None,
         Ok((name, Err(e))) => {

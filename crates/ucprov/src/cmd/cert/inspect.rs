@@ -2,15 +2,14 @@
 //! say whether there is a self-signed root, and print thumbprints the way Windows does.
 
 use std::io::Read;
-use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Args;
 use serde::Serialize;
 use ucprov_pki::{analyze, summarize, CertSummary, ChainProblem, ExpiryWarning, Warning};
 
-use super::exit;
 use super::fetch::fetch;
+use crate::exit::{CliError, CliResult};
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
@@ -57,35 +56,25 @@ struct ChainReport {
     expiry: Vec<ExpiryWarning>,
 }
 
-pub fn run_inspect(args: InspectArgs) -> ExitCode {
-    match inspect(&args) {
-        Ok(report) => {
-            if args.json {
-                match serde_json::to_string_pretty(&report) {
-                    Ok(s) => println!("{s}"),
-                    Err(e) => {
-                        eprintln!("error: cannot render JSON: {e}");
-                        return ExitCode::from(exit::INVALID_DATA);
-                    }
-                }
-            } else {
-                print_table(&report);
-            }
-            if args.strict && !report.chain.valid {
-                ExitCode::from(exit::INVALID_DATA)
-            } else {
-                ExitCode::from(exit::OK)
-            }
-        }
-        Err(InspectError::Usage(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(exit::USAGE)
-        }
-        Err(InspectError::Data(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(exit::INVALID_DATA)
-        }
+pub fn run_inspect(args: InspectArgs) -> CliResult {
+    let report = match inspect(&args) {
+        Ok(report) => report,
+        Err(InspectError::Usage(msg)) => return Err(CliError::usage(msg)),
+        Err(InspectError::Data(msg)) => return Err(CliError::invalid(msg)),
+    };
+    if args.json {
+        let s = serde_json::to_string_pretty(&report)
+            .map_err(|e| CliError::env(format!("cannot render JSON: {e}")))?;
+        println!("{s}");
+    } else {
+        print_table(&report);
     }
+    if args.strict && !report.chain.valid {
+        return Err(CliError::invalid(
+            "the chain is broken (see the problems above) and --strict was given",
+        ));
+    }
+    Ok(())
 }
 
 enum InspectError {

@@ -1,4 +1,4 @@
-//! `ucprov cert …` and the certificate-provisioning part of `ucprov serve`.
+//! `ucprov cert …`, and the flags of the certificate-provisioning part of `ucprov serve`.
 
 mod fetch;
 mod inspect;
@@ -15,15 +15,7 @@ pub enum CertCommand {
     Inspect(InspectArgs),
 }
 
-/// Exit codes shared by the `cert` subcommands.
-pub mod exit {
-    pub const OK: u8 = 0;
-    /// Unreadable or invalid input, or (with --strict) a broken chain.
-    pub const INVALID_DATA: u8 = 1;
-    pub const USAGE: u8 = 2;
-}
-
-pub fn run(cmd: CertCommand) -> std::process::ExitCode {
+pub fn run(cmd: CertCommand) -> crate::exit::CliResult {
     match cmd {
         CertCommand::Inspect(args) => run_inspect(args),
     }

@@ -1,0 +1,248 @@
+//! `ucprov serve` as a user runs it: `--check` verdicts and exit codes, and a real server
+//! process on loopback answering an INFORM, surviving a bad reload (SIGHUP) and stopping
+//! cleanly on SIGTERM.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // helpers beside the tests: a panic is the failure report
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::ucprov;
+use ucprov_wire::message::{DhcpMessage, MessageType};
+use ucprov_wire::VendorOptions;
+
+/// Only a bound against a hung test; no assertion depends on it.
+const SAFETY: Duration = Duration::from_secs(20);
+
+fn example() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/serve.example.toml")
+}
+
+fn write_config(text: &str) -> tempfile::NamedTempFile {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), text).unwrap();
+    file
+}
+
+#[test]
+fn check_accepts_the_example_config() {
+    let run = ucprov(&["serve", "--check", "--config", example().to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("ok: "), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("2 site(s) and a default"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn check_rejects_bad_configs_naming_the_field() {
+    for (text, field) in [
+        (
+            "[default]\nsip_servers = [\"bad_name\"]\n",
+            "default: sip_servers",
+        ),
+        (
+            "[default]\nsip_servers = [\"a.b\"]\nweb_server = \"-x.b\"\n",
+            "default: web_server",
+        ),
+        (
+            "[default]\nsip_servers = [\"a.b\"]\nport = 0\n",
+            "default: port",
+        ),
+        ("[default]\nsip_server = [\"a.b\"]\n", "sip_server"),
+        (
+            "[[site]]\nname = \"b\"\nsip_servers = [\"a.b\"]\n",
+            "site[0] \"b\"",
+        ),
+        (
+            "[listen]\nport = 70000\n[default]\nsip_servers = [\"a.b\"]\n",
+            "port",
+        ),
+        (
+            "admin = \"nowhere\"\n[default]\nsip_servers = [\"a.b\"]\n",
+            "admin",
+        ),
+    ] {
+        let file = write_config(text);
+        let run = ucprov(&[
+            "serve",
+            "--check",
+            "--config",
+            file.path().to_str().unwrap(),
+        ]);
+        assert_eq!(run.code, 1, "{text}: {}", run.stderr);
+        assert!(run.stderr.contains(field), "{text}: {}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
+}
+
+#[test]
+fn usage_and_environment_errors_have_their_exit_codes() {
+    let run = ucprov(&["serve"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = ucprov(&[
+        "serve",
+        "--check",
+        "--config",
+        "x.toml",
+        "--sip-server",
+        "a.b",
+    ]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(run.stderr.contains("exclude each other"), "{}", run.stderr);
+    let run = ucprov(&["serve", "--config", "x.toml", "--listen", "127.0.0.1:1067"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = ucprov(&["serve", "--check", "--config", "/nonexistent/serve.toml"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("/nonexistent/serve.toml"),
+        "{}",
+        run.stderr
+    );
+    let run = ucprov(&["serve", "--check", "--sip-server", "lync.schertz.local"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let run = ucprov(&["serve", "--check", "--sip-server", "bad_name"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+}
+
+/// A running `ucprov serve` whose log lines arrive on a channel.
+struct Server {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Server {
+    fn start(config: &std::path::Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ucprov"))
+            .args(["serve", "--config", config.to_str().unwrap()])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("server: {line}");
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Server { child, lines }
+    }
+
+    fn wait_for(&self, needle: &str) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(SAFETY)
+                .unwrap_or_else(|_| panic!("no log line containing {needle:?}"));
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    fn signal(&self, name: &str) {
+        let ok = Command::new("kill")
+            .args([&format!("-{name}"), &self.child.id().to_string()])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "kill -{name}");
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn ask(client: &UdpSocket, server: SocketAddr, xid: u32) -> DhcpMessage {
+    let mut chaddr = [0; 16];
+    chaddr[..6].copy_from_slice(&[2, 0, 0, 0, 0, 0x10]);
+    let request = DhcpMessage {
+        xid,
+        ciaddr: Ipv4Addr::LOCALHOST,
+        chaddr,
+        options: vec![
+            (53, vec![MessageType::Inform.to_u8()]),
+            (60, b"MS-UC-Client".to_vec()),
+            (55, vec![43, 120]),
+        ],
+        ..DhcpMessage::default()
+    };
+    client
+        .send_to(&request.to_bytes().unwrap(), server)
+        .unwrap();
+    let mut buf = [0u8; 2048];
+    let (n, _) = client.recv_from(&mut buf).expect("a reply");
+    let reply = DhcpMessage::parse(&buf[..n]).unwrap();
+    assert_eq!(reply.xid, xid);
+    reply
+}
+
+fn web_fqdn(reply: &DhcpMessage) -> Vec<u8> {
+    VendorOptions::parse(reply.option(43).unwrap())
+        .get(3)
+        .unwrap()
+        .value
+        .clone()
+}
+
+#[test]
+fn serve_answers_survives_a_bad_sighup_reload_and_stops_on_sigterm() {
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    client.set_read_timeout(Some(SAFETY)).unwrap();
+    let port = client.local_addr().unwrap().port();
+    let head = format!("[listen]\naddress = \"127.0.0.1\"\nport = 0\n[ports]\nclient = {port}\n");
+    let file = write_config(&format!(
+        "{head}[default]\nsip_servers = [\"old.contoso.com\"]\n"
+    ));
+    let mut server = Server::start(file.path());
+    let line = server.wait_for("DHCPINFORM responder listening");
+    let addr: SocketAddr = line
+        .split("addr=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    assert_eq!(web_fqdn(&ask(&client, addr, 1)), b"old.contoso.com");
+    server.wait_for("answered DHCPINFORM");
+
+    std::fs::write(
+        file.path(),
+        format!("{head}[default]\nsip_servers = [\"bad_name\"]\n"),
+    )
+    .unwrap();
+    server.signal("HUP");
+    let rejected = server.wait_for("reload rejected");
+    assert!(rejected.contains("sip_servers"), "{rejected}");
+    assert_eq!(web_fqdn(&ask(&client, addr, 2)), b"old.contoso.com");
+
+    std::fs::write(
+        file.path(),
+        format!("{head}[default]\nsip_servers = [\"new.contoso.com\"]\n"),
+    )
+    .unwrap();
+    server.signal("HUP");
+    server.wait_for("configuration reloaded");
+    assert_eq!(web_fqdn(&ask(&client, addr, 3)), b"new.contoso.com");
+
+    server.signal("TERM");
+    server.wait_for("stopped");
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
