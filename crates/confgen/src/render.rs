@@ -37,6 +37,29 @@ impl Ctx<'_> {
         self.platform.hex.format(&self.o120)
     }
 
+    /// Options 43 and 120 in the platform's notation, with what each carries.
+    pub fn options(&self) -> [OptionValue; 2] {
+        [
+            OptionValue {
+                code: 43,
+                hex: self.hex43(),
+                why: "option 43: the MS-UC-Client sub-options as raw bytes (the server adds code and length)".into(),
+            },
+            OptionValue {
+                code: 120,
+                hex: self.hex120(),
+                why: format!("option 120: SIP server {}", self.sip_list()),
+            },
+        ]
+    }
+
+    /// One commented configuration line per option, spelled by `line`.
+    pub fn option_lines(&self, doc: &mut Doc, line: impl Fn(&OptionValue) -> String) {
+        for o in self.options() {
+            doc.line(line(&o), o.why);
+        }
+    }
+
     /// The name of the class, tag, option set or pool.
     pub fn name(&self) -> &str {
         self.req
@@ -106,6 +129,14 @@ impl Ctx<'_> {
                 .join(", "),
         }
     }
+}
+
+/// One option's value in the platform's hex notation.
+pub struct OptionValue {
+    pub code: u8,
+    pub hex: String,
+    /// What the option carries, for the comment.
+    pub why: String,
 }
 
 /// One option 43 sub-option, named for the configuration syntax.

@@ -26,12 +26,5 @@ fn pool(ctx: &Ctx, doc: &mut Doc, keyword: &str) {
         format!(" default-router {}", scope.first_host()),
         "the voice VLAN's gateway: change it if it is not the first address",
     );
-    doc.line(
-        format!(" {keyword} 43 hex {}", ctx.hex43()),
-        "option 43: the MS-UC-Client sub-options (IOS writes code and length itself)",
-    );
-    doc.line(
-        format!(" {keyword} 120 hex {}", ctx.hex120()),
-        format!("option 120: SIP server {}", ctx.sip_list()),
-    );
+    ctx.option_lines(doc, |o| format!(" {keyword} {} hex {}", o.code, o.hex));
 }

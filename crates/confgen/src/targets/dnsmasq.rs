@@ -3,25 +3,11 @@
 
 use ucprov_wire::profile::VENDOR_CLASS;
 
-use crate::render::{Ctx, Doc};
+use crate::render::{Ctx, Doc, OptionValue};
 
-/// The two `dhcp-option` values both syntaxes carry: `tag:T,CODE,HEX` with why.
-fn option_values(ctx: &Ctx) -> [(String, String); 2] {
-    let tag = ctx.name();
-    [
-        (
-            format!("tag:{tag},43,{}", ctx.hex43()),
-            "option 43 for tagged clients: the MS-UC-Client sub-options as raw bytes, in order"
-                .to_string(),
-        ),
-        (
-            format!("tag:{tag},120,{}", ctx.hex120()),
-            format!(
-                "option 120 for tagged clients: SIP server {}",
-                ctx.sip_list()
-            ),
-        ),
-    ]
+/// `tag:T,CODE,HEX`: the `dhcp-option` value both syntaxes carry.
+fn option_value(ctx: &Ctx, o: &OptionValue) -> String {
+    format!("tag:{},{},{}", ctx.name(), o.code, o.hex)
 }
 
 fn vendorclass_why() -> String {
@@ -44,9 +30,7 @@ pub fn render(ctx: &Ctx, doc: &mut Doc) {
         format!("dhcp-vendorclass=set:{},{VENDOR_CLASS}", ctx.name()),
         vendorclass_why(),
     );
-    for (value, why) in option_values(ctx) {
-        doc.line(format!("dhcp-option={value}"), why);
-    }
+    ctx.option_lines(doc, |o| format!("dhcp-option={}", option_value(ctx, o)));
 }
 
 pub fn render_openwrt(ctx: &Ctx, doc: &mut Doc) {
@@ -63,12 +47,15 @@ pub fn render_openwrt(ctx: &Ctx, doc: &mut Doc) {
         format!("uci set dhcp.@vendorclass[-1].vendorclass='{VENDOR_CLASS}'"),
         vendorclass_why(),
     );
-    for (value, why) in option_values(ctx) {
-        doc.line(
-            format!("uci add_list dhcp.{section}.dhcp_option='{value}'"),
-            format!("{why} (in the {section} section, which adds its own interface tag)"),
-        );
-    }
+    doc.comment(format!(
+        "the {section} section adds its own interface tag; both tags must match"
+    ));
+    ctx.option_lines(doc, |o| {
+        format!(
+            "uci add_list dhcp.{section}.dhcp_option='{}'",
+            option_value(ctx, o)
+        )
+    });
     doc.line("uci commit dhcp", "save /etc/config/dhcp");
     doc.line("/etc/init.d/dnsmasq restart", "apply");
 }

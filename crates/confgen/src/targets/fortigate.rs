@@ -11,23 +11,11 @@ pub fn render(ctx: &Ctx, doc: &mut Doc) {
         "the phones' DHCP server: use its id from show system dhcp server",
     );
     doc.plain("        config options");
-    let values = [
-        (
-            43,
-            ctx.hex43(),
-            "option 43: the MS-UC-Client sub-options".to_string(),
-        ),
-        (
-            120,
-            ctx.hex120(),
-            format!("option 120: SIP server {}", ctx.sip_list()),
-        ),
-    ];
-    for (code, hex, why) in values {
-        doc.line(format!("            edit {code}"), why);
-        doc.plain(format!("                set code {code}"));
+    for o in ctx.options() {
+        doc.line(format!("            edit {}", o.code), o.why);
+        doc.plain(format!("                set code {}", o.code));
         doc.plain("                set type hex");
-        doc.plain(format!("                set value \"{hex}\""));
+        doc.plain(format!("                set value \"{}\"", o.hex));
         doc.line(
             "                set vci-match enable",
             "only for clients whose option 60 is MS-UC-Client (FortiOS 7.2+)",

@@ -13,31 +13,20 @@ pub fn render(ctx: &Ctx, doc: &mut Doc) {
         format!("{pool} network {scope}"),
         "a pool for the voice VLAN only: Junos pools cannot match option 60",
     );
-    let values = [
-        (
-            43,
-            ctx.hex43(),
-            "option 43: the MS-UC-Client sub-options".to_string(),
-        ),
-        (
-            120,
-            ctx.hex120(),
-            format!("option 120: SIP server {}", ctx.sip_list()),
-        ),
-    ];
-    for (code, hex, why) in &values {
-        doc.line(
-            format!("{pool} dhcp-attributes option {code} byte-stream \"{hex}\""),
-            why.clone(),
-        );
-    }
+    ctx.option_lines(doc, |o| {
+        format!(
+            "{pool} dhcp-attributes option {} byte-stream \"{}\"",
+            o.code, o.hex
+        )
+    });
     doc.comment(
         "The pool must serve the phones' interface through system services dhcp-local-server.",
     );
     doc.comment("Legacy system services dhcp (EX/SRX/J-series), global to every client, instead of the pool:");
-    for (code, hex, _) in &values {
+    for o in ctx.options() {
         doc.comment(format!(
-            "set system services dhcp option {code} byte-stream \"{hex}\""
+            "set system services dhcp option {} byte-stream \"{}\"",
+            o.code, o.hex
         ));
     }
 }

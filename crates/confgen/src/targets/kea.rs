@@ -90,12 +90,18 @@ fn definition(s: &SubOption) -> Value {
 
 fn data(ctx: &Ctx, s: &SubOption) -> Value {
     match s.text(NOT_IN_STRINGS) {
-        Some(text) => json!({ "name": s.name, "space": SPACE, "data": text }),
+        Some(text) => json!({
+            "name": s.name,
+            "space": SPACE,
+            "data": text,
+            "comment": format!("sub-option {} ({} bytes)", s.code, s.value.len()),
+        }),
         None => json!({
             "name": s.name,
             "space": SPACE,
             "csv-format": false,
             "data": ctx.platform.hex.format(&s.value),
+            "comment": format!("sub-option {} ({} bytes, binary)", s.code, s.value.len()),
         }),
     }
 }

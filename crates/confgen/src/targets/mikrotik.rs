@@ -10,14 +10,9 @@ pub fn render(ctx: &Ctx, doc: &mut Doc) {
     let scope = ctx.scope(doc);
     let options = format!("{name}-43,{name}-120");
     doc.plain("/ip dhcp-server option");
-    doc.line(
-        format!("add name={name}-43 code=43 value={}", ctx.hex43()),
-        "option 43: the MS-UC-Client sub-options as raw bytes",
-    );
-    doc.line(
-        format!("add name={name}-120 code=120 value={}", ctx.hex120()),
-        format!("option 120: SIP server {}", ctx.sip_list()),
-    );
+    ctx.option_lines(doc, |o| {
+        format!("add name={name}-{} code={} value={}", o.code, o.code, o.hex)
+    });
     doc.plain("/ip dhcp-server option sets");
     doc.line(
         format!("add name={name} options={options}"),

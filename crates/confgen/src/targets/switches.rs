@@ -8,14 +8,7 @@ use crate::render::{Ctx, Doc};
 
 /// `option 43 hex …` and `option 120 hex …`, indented for the enclosing block.
 fn hex_options(ctx: &Ctx, doc: &mut Doc, indent: &str) {
-    doc.line(
-        format!("{indent}option 43 hex {}", ctx.hex43()),
-        "option 43: the MS-UC-Client sub-options (the device writes code and length itself)",
-    );
-    doc.line(
-        format!("{indent}option 120 hex {}", ctx.hex120()),
-        format!("option 120: SIP server {}", ctx.sip_list()),
-    );
+    ctx.option_lines(doc, |o| format!("{indent}option {} hex {}", o.code, o.hex));
 }
 
 pub fn render_huawei(ctx: &Ctx, doc: &mut Doc) {

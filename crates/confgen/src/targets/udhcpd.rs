@@ -7,22 +7,12 @@ pub fn render(ctx: &Ctx, doc: &mut Doc) {
     let scope = ctx.scope(doc);
     doc.line(
         format!("interface {interface}"),
-        "the phones' interface (use a voice VLAN: udhcpd sends these options to every client)",
+        "the phones' interface (use a voice VLAN: udhcpd sends these options to every client; 120 goes by code, the named sipsrv does not work here)",
     );
     doc.line(
         format!("start {}", scope.lease_start()),
         "lease range start: udhcpd needs one; narrow it to your pool",
     );
     doc.line(format!("end {}", scope.last_host()), "lease range end");
-    doc.line(
-        format!("opt 43 {}", ctx.hex43()),
-        "option 43: the MS-UC-Client sub-options as raw bytes",
-    );
-    doc.line(
-        format!("opt 120 {}", ctx.hex120()),
-        format!(
-            "option 120 by code (the named sipsrv does not work here): SIP server {}",
-            ctx.sip_list()
-        ),
-    );
+    ctx.option_lines(doc, |o| format!("opt {} {}", o.code, o.hex));
 }
