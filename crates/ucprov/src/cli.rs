@@ -41,5 +41,6 @@ pub enum Command {
     Cert(cmd::cert::CertCommand),
     /// Run the services UC devices use: the DHCPINFORM responder (options 43 and 120, per
     /// site) and the certificate provisioning service over HTTP(S).
-    Serve(cmd::serve::ServeArgs),
+    // Boxed: the certprov flags make it much larger than the other variants.
+    Serve(Box<cmd::serve::ServeArgs>),
 }
