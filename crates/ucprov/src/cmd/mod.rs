@@ -3,7 +3,9 @@
 pub mod cert;
 pub mod config;
 pub mod decode;
+pub mod demo;
 pub mod encode;
+pub mod probe;
 pub mod serve;
 
 use crate::cli::Command;
@@ -14,6 +16,8 @@ pub fn run(command: Command) -> CliResult {
         Command::Encode(args) => encode::run(&args),
         Command::Decode(args) => decode::run(&args),
         Command::Config(args) => config::run(&args),
+        Command::Probe(args) => probe::run(&args),
+        Command::Demo(args) => demo::run(&args),
         Command::Cert(cmd) => cert::run(cmd),
         Command::Serve(args) => serve::run(&args),
     }

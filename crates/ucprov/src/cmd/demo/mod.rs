@@ -1,0 +1,145 @@
+//! `ucprov demo`: the whole system on loopback. It starts the responder, the certificate
+//! provisioning service (demo CA) and a registrar TLS port, then runs `probe` against them
+//! in-process and prints what a phone goes through, byte by byte. No root, no configuration.
+
+mod services;
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use ucprov_probe::{Override, ProbeConfig, Report, ResolveMap, Target};
+
+use crate::cmd::probe::{probe_error, verdict};
+use crate::exit::{CliError, CliResult};
+use crate::render::walkthrough;
+use services::{Addresses, Services, SIP_FQDN, WEB_FQDN};
+
+#[derive(Debug, Args)]
+#[command(after_help = "\
+Exit codes: 0 when every probe step passed; otherwise the probe's code for the failing step
+(see `ucprov probe --help`), 3 when a service could not start.
+
+Example:
+  ucprov demo")]
+pub struct DemoArgs {
+    /// Keep the demo CA here (reused on the next run) instead of a temporary directory.
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// Seconds the probe listens for DHCP replies.
+    #[arg(long, default_value_t = 2.0, value_name = "S")]
+    pub timeout: f64,
+}
+
+/// A state directory removed on drop unless the user chose one.
+struct StateDir {
+    path: PathBuf,
+    temporary: bool,
+}
+
+impl StateDir {
+    fn new(explicit: Option<&PathBuf>) -> CliResult<StateDir> {
+        if let Some(p) = explicit {
+            return Ok(StateDir {
+                path: p.clone(),
+                temporary: false,
+            });
+        }
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        let path =
+            std::env::temp_dir().join(format!("ucprov-demo-{}-{nanos:08x}", std::process::id()));
+        std::fs::create_dir(&path)
+            .map_err(|e| CliError::env(format!("creating {}: {e}", path.display())))?;
+        Ok(StateDir {
+            path,
+            temporary: true,
+        })
+    }
+}
+
+impl Drop for StateDir {
+    fn drop(&mut self) {
+        if self.temporary {
+            // Best effort: a leftover temp dir holds only the throwaway demo CA.
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+fn probe_config(a: &Addresses, timeout: f64) -> ProbeConfig {
+    let server = SocketAddrV4::new(Ipv4Addr::LOCALHOST, a.dhcp.port());
+    let mut cfg = ProbeConfig::new(Target::Server(server));
+    cfg.client_port = a.client_port;
+    cfg.timeout = Duration::from_secs_f64(timeout.clamp(0.2, 60.0));
+    cfg.io_timeout = Duration::from_secs(10);
+    cfg.http_port = a.http.port();
+    cfg.sip_port = a.registrar.port();
+    // Names resolve to loopback here, not through DNS or /etc/hosts.
+    let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
+    cfg.resolve = ResolveMap::new(
+        [WEB_FQDN, SIP_FQDN]
+            .iter()
+            .map(|h| Override {
+                host: (*h).to_string(),
+                port: None,
+                address: lo,
+            })
+            .collect(),
+    );
+    cfg
+}
+
+fn header(a: &Addresses, state: &StateDir) -> String {
+    format!(
+        "ucprov demo: a Lync / Skype for Business phone's first minute, on loopback\n\n\
+Services started (ephemeral ports; {WEB_FQDN} and {SIP_FQDN} resolve to 127.0.0.1 inside the probe):\n  \
+DHCPINFORM responder   udp {dhcp}, replies to udp port {cp}\n  \
+root chain (HTTP)      http://{WEB_FQDN}:{http}/CertProv/CertProvisioningService.svc\n  \
+web services (HTTPS)   https://{WEB_FQDN}:{https}/CertProv/CertProvisioningService.svc\n  \
+registrar (SIP/TLS)    {SIP_FQDN}:{sip}\n  \
+demo CA                {dir}{temp}\n\n",
+        dhcp = a.dhcp,
+        cp = a.client_port,
+        http = a.http.port(),
+        https = a.https.port(),
+        sip = a.registrar.port(),
+        dir = state.path.display(),
+        temp = if state.temporary {
+            " (temporary, removed at exit)"
+        } else {
+            ""
+        },
+    )
+}
+
+pub fn run(args: &DemoArgs) -> CliResult {
+    let state = StateDir::new(args.state_dir.as_ref())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::env(format!("cannot start the runtime: {e}")))?;
+    let report: Report = runtime.block_on(async {
+        let services = Services::start(&state.path).await?;
+        print!("{}", header(&services.addresses, &state));
+        let cfg = probe_config(&services.addresses, args.timeout);
+        // The probe is synchronous (a phone's sockets, one step after another).
+        let probed = tokio::task::spawn_blocking(move || ucprov_probe::run(&cfg)).await;
+        let stopped = services.stop().await;
+        let report = probed
+            .map_err(|e| CliError::env(format!("the probe task failed: {e}")))?
+            .map_err(probe_error)?;
+        stopped?;
+        Ok::<Report, CliError>(report)
+    })?;
+    println!("── What the phone sends and what it gets back ──\n");
+    print!("{}", walkthrough::dhcp_bytes(&report));
+    println!("── The probe's verdict, step by step ──\n");
+    print!("{}", report.render_text());
+    println!("\nAll services stopped.");
+    verdict(&report)
+}

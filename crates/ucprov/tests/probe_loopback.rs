@@ -1,0 +1,289 @@
+//! `ucprov probe` against labs on loopback: it passes a good one and fails each broken one at
+//! the right step, with the right message and exit code. Unprivileged: the probe unicasts
+//! to the lab's responder and listens on an ephemeral port.
+
+mod common;
+mod lab;
+
+use common::{ucprov, Run};
+use lab::{closed_tcp_port, dhcp, http, lync_options, probe_args, silent_udp, tls, Ca, Lab};
+use ucprov_wire::message::code;
+
+fn probe(args: Vec<String>, extra: &[&str]) -> Run {
+    let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+    all.extend_from_slice(extra);
+    ucprov(&all)
+}
+
+fn assert_fails(run: &Run, code: i32, step_line: &str, message: &str) {
+    assert_eq!(
+        run.code, code,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    assert!(
+        run.stdout.contains(step_line),
+        "no {step_line:?} in:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(message),
+        "no {message:?} in:\n{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains(&format!("exit {code}")),
+        "no exit line in:\n{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("fix: "), "no fix in:\n{}", run.stdout);
+}
+
+#[test]
+fn a_good_lab_passes_every_step() {
+    let lab = Lab::good();
+    let server = dhcp(vec![lab.answer()]);
+    let pin = lab.ca.sha1();
+    let run = probe(
+        probe_args(server, lab.http, lab.sip),
+        &["--expect-thumbprint", &pin],
+    );
+    assert_eq!(
+        run.code, 0,
+        "stdout:\n{}\nstderr:\n{}",
+        run.stdout, run.stderr
+    );
+    for line in [
+        "[1] DHCP                PASS  1 server answered",
+        "[2] Options 43 and 120  PASS  https://web.lab.test:",
+        "registrar(s): sip.lab.test",
+        "[3] Root chain          PASS  1 certificate",
+        &format!("SHA-1   {pin}"),
+        "root matches --expect-thumbprint",
+        "[4] TLS                 PASS  2 of 2 endpoints trusted",
+        "Result: PASS",
+    ] {
+        assert!(run.stdout.contains(line), "no {line:?} in:\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn no_dhcp_answer_fails_step_1_with_exit_10() {
+    let run = probe(probe_args(silent_udp(), 1, 1), &[]);
+    assert_fails(
+        &run,
+        10,
+        "[1] DHCP                FAIL",
+        "nobody answered within 1.0 s",
+    );
+    assert!(run.stdout.contains("[4] TLS                 SKIP"));
+}
+
+#[test]
+fn option_43_missing_fails_step_2_with_exit_11() {
+    let lab = Lab::good();
+    let mut answer = lab.answer();
+    answer.options.retain(|(c, _)| *c != code::VENDOR_SPECIFIC);
+    let run = probe(probe_args(dhcp(vec![answer]), lab.http, lab.sip), &[]);
+    assert_fails(
+        &run,
+        11,
+        "[2] Options 43 and 120  FAIL",
+        "no answer carried option 43",
+    );
+}
+
+#[test]
+fn a_wrong_length_byte_in_option_43_fails_step_2_with_exit_12_and_the_offset() {
+    let lab = Lab::good();
+    let mut answer = lab.answer();
+    // 53 (3 bytes) and 54 (6 bytes) start at 240, so 43's data starts at 251; sub-option 1's
+    // length byte is 252. Claim more than the option holds.
+    answer.patch = Some((252, 0xF0));
+    let run = probe(probe_args(dhcp(vec![answer]), lab.http, lab.sip), &[]);
+    assert_fails(
+        &run,
+        12,
+        "[2] Options 43 and 120  FAIL",
+        "option 43 is malformed at byte 252 of the reply (byte 1 of the option data): sub-option 1: length 240 (0xF0) runs past the end",
+    );
+}
+
+#[test]
+fn two_servers_answering_differently_fail_with_exit_13_naming_both() {
+    let lab = Lab::good();
+    let mut rogue = lab.answer();
+    rogue.server_id = [127, 0, 0, 2];
+    rogue.options = lync_options(8443);
+    let run = probe(
+        probe_args(dhcp(vec![lab.answer(), rogue]), lab.http, lab.sip),
+        &[],
+    );
+    assert!(run.stdout.contains("2 servers answered"), "{}", run.stdout);
+    assert_fails(
+        &run,
+        13,
+        "[2] Options 43 and 120  FAIL",
+        &format!(
+            "servers 127.0.0.1 and 127.0.0.2 answer differently: option 43 sub-option 4 (WebServerPort): {} vs 8443",
+            lab.https
+        ),
+    );
+}
+
+#[test]
+fn an_unreachable_root_chain_url_fails_step_3_with_exit_20() {
+    let lab = Lab::good();
+    let closed = closed_tcp_port();
+    let run = probe(probe_args(dhcp(vec![lab.answer()]), closed, lab.sip), &[]);
+    assert_fails(
+        &run,
+        20,
+        "[3] Root chain          FAIL",
+        &format!(
+            "http://web.lab.test:{closed}/CertProv/CertProvisioningService.svc: connect to 127.0.0.1:{closed}: Connection refused"
+        ),
+    );
+    assert!(run.stdout.contains("[4] TLS                 SKIP"));
+}
+
+#[test]
+fn a_404_at_the_root_chain_url_fails_step_3_with_exit_20() {
+    let lab = Lab::good();
+    let not_found = http("404 Not Found", Vec::new());
+    let run = probe(
+        probe_args(dhcp(vec![lab.answer()]), not_found, lab.sip),
+        &[],
+    );
+    assert_fails(
+        &run,
+        20,
+        "[3] Root chain          FAIL",
+        "answered `HTTP/1.1 404 Not Found`, expected 200",
+    );
+}
+
+#[test]
+fn a_body_that_is_not_a_chain_fails_step_3_with_exit_21() {
+    let lab = Lab::good();
+    let junk = http("200 OK", b"<html>IIS default page</html>".to_vec());
+    let run = probe(probe_args(dhcp(vec![lab.answer()]), junk, lab.sip), &[]);
+    assert_fails(
+        &run,
+        21,
+        "[3] Root chain          FAIL",
+        "the body is not a certificate chain",
+    );
+}
+
+#[test]
+fn a_pinned_thumbprint_mismatch_fails_step_3_with_exit_22() {
+    let lab = Lab::good();
+    let other = Ca::new().sha1();
+    // Pins are accepted with colons and in lower case, as other tools print them.
+    let pretty: Vec<String> = other
+        .to_lowercase()
+        .as_bytes()
+        .chunks(2)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect();
+    let run = probe(
+        probe_args(dhcp(vec![lab.answer()]), lab.http, lab.sip),
+        &["--expect-thumbprint", &pretty.join(":")],
+    );
+    assert_fails(
+        &run,
+        22,
+        "[3] Root chain          FAIL",
+        &format!("(SHA-1 {}, SHA-256", lab.ca.sha1()),
+    );
+    assert!(
+        run.stdout.contains(&format!("not the pinned {other}")),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_registrar_certificate_from_another_ca_fails_step_4_with_exit_31() {
+    let lab = Lab::good();
+    let foreign = tls(&Ca::new().issue(lab::SIP));
+    let run = probe(probe_args(dhcp(vec![lab.answer()]), lab.http, foreign), &[]);
+    assert_fails(
+        &run,
+        31,
+        "[4] TLS                 FAIL",
+        &format!(
+            "registrar (option 120) sip.lab.test:{foreign}: the certificate does not chain to the root downloaded in step 3"
+        ),
+    );
+    assert!(
+        run.stdout.contains("PASS web services (option 43)"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_registrar_certificate_for_another_name_fails_step_4_with_exit_32() {
+    let lab = Lab::good();
+    let wrong = tls(&lab.ca.issue("other.lab.test"));
+    let run = probe(probe_args(dhcp(vec![lab.answer()]), lab.http, wrong), &[]);
+    assert_fails(
+        &run,
+        32,
+        "[4] TLS                 FAIL",
+        "the certificate chains to the root but is not valid for sip.lab.test",
+    );
+}
+
+#[test]
+fn json_carries_the_same_verdict() {
+    let lab = Lab::good();
+    let mut answer = lab.answer();
+    answer.options.retain(|(c, _)| *c != code::VENDOR_SPECIFIC);
+    let run = probe(
+        probe_args(dhcp(vec![answer]), lab.http, lab.sip),
+        &["--json"],
+    );
+    assert_eq!(run.code, 11, "{}", run.stderr);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["passed"], false);
+    assert_eq!(v["exit_code"], 11);
+    assert_eq!(v["steps"][1]["status"], "fail");
+    assert_eq!(v["steps"][1]["problems"][0]["kind"], "option43_missing");
+    assert_eq!(v["steps"][2]["status"], "skipped");
+    assert_eq!(v["servers"][0]["server"], "127.0.0.1");
+    assert_eq!(v["servers"][0]["registrars"][0], "sip.lab.test");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let run = ucprov(&["probe", "--timeout", "1"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let run = ucprov(&[
+        "probe",
+        "--server",
+        "127.0.0.1",
+        "--expect-thumbprint",
+        "abcd",
+    ]);
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("40 (SHA-1) or 64 (SHA-256) hex digits"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_missing_interface_is_an_environment_error() {
+    let run = ucprov(&["probe", "--interface", "nonexistent-if0", "--timeout", "1"]);
+    assert_eq!(run.code, 3, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("no interface named \"nonexistent-if0\""),
+        "{}",
+        run.stderr
+    );
+}
