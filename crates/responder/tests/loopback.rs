@@ -5,10 +5,10 @@
 
 mod common;
 
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, UdpSocket};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
+use ucprov_testkit::http_get;
 
 use common::{inform, inform_message, recv_on, start, start_with, SAFETY};
 use ucprov_responder::admin::{Admin, MetricsSource};
@@ -205,19 +205,6 @@ fn reload_with_a_broken_config_keeps_serving_the_old_one() {
     let subs = VendorOptions::parse(reply.option(43).unwrap());
     assert_eq!(subs.get(3).unwrap().value, b"new.contoso.com");
     h.shutdown();
-}
-
-fn http_get(addr: std::net::SocketAddr, path: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(SAFETY)).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    text
 }
 
 #[test]

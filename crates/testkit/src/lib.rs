@@ -5,11 +5,13 @@
 //! interop test can never pass by not running.
 #![forbid(unsafe_code)]
 
+mod http;
 mod inform;
 mod netns;
 mod peer;
 mod require;
 
+pub use http::http_get;
 pub use inform::{exchange, inform_request, Reply};
 pub use netns::{Netns, VethLink};
 pub use peer::{artifacts_dir, Peer};

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
+use ucprov_testkit::http_get;
 
 use common::ucprov;
 use ucprov_wire::message::{DhcpMessage, MessageType};
@@ -252,20 +253,6 @@ fn serve_answers_survives_a_bad_sighup_reload_and_stops_on_sigterm() {
     server.wait_for("stopped");
     let status = server.child.wait().unwrap();
     assert!(status.success(), "{status}");
-}
-
-fn http_get(addr: SocketAddr, path: &str) -> String {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(SAFETY)).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    text
 }
 
 #[test]

@@ -5,12 +5,12 @@
 //! Root and the peers are required: a missing one fails the test with the package to install.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // helpers beside the tests: a panic is the failure report
 
-use std::io::{Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream, UdpSocket};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::path::PathBuf;
 use std::process::Output;
 use std::sync::Mutex;
 use std::time::Duration;
+use ucprov_testkit::http_get;
 
 use ucprov_testkit::{artifacts_dir, require_tool, Peer, VethLink};
 use ucprov_wire::message::{DhcpMessage, MessageType};
@@ -386,19 +386,6 @@ fn a_relayed_inform_is_answered_to_the_relay_with_the_sites_profile() {
         SipServers::parse(reply.option(120).unwrap()).unwrap(),
         SipServers::Names(vec!["pool-b.contoso.com".into()])
     );
-}
-
-fn http_get(addr: &str, path: &str) -> String {
-    let mut s = TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(SAFETY)).unwrap();
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let mut text = String::new();
-    s.read_to_string(&mut text).unwrap();
-    text
 }
 
 #[test]
