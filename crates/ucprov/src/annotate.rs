@@ -141,20 +141,15 @@ pub fn option43(data: &[u8], base: usize, header_len: Option<usize>) -> Option43
                 report.root_chain_url = Some(p.root_chain_url(80));
                 report.profile = Some(p);
             }
-            Err(e) => report.findings.push(Finding {
-                severity: Severity::Error,
-                offset: e.offset().map(|o| base + o),
-                message: match e.offset() {
-                    // Re-say the offset in the user's coordinates.
-                    Some(o) => e.to_string().replacen(
-                        &format!("byte {o}: "),
-                        &format!("byte {}: ", base + o),
-                        1,
-                    ),
-                    None => e.to_string(),
-                },
-                fix: Some("regenerate option 43 with `ucprov encode`".into()),
-            }),
+            Err(e) => {
+                let e = e.shifted(base);
+                report.findings.push(Finding {
+                    severity: Severity::Error,
+                    offset: e.offset(),
+                    message: e.to_string(),
+                    fix: Some("regenerate option 43 with `ucprov encode`".into()),
+                })
+            }
         }
     }
     report

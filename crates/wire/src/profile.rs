@@ -421,6 +421,27 @@ impl ProfileError {
         }
     }
 
+    /// The same error with its offset moved by `base` bytes, for option 43 data that sits
+    /// inside a larger buffer (after a `2B LL` header, inside a DHCP message).
+    #[must_use]
+    pub fn shifted(self, base: usize) -> Self {
+        match self.offset() {
+            Some(o) => match self {
+                ProfileError::Duplicate {
+                    code,
+                    first,
+                    second,
+                } => ProfileError::Duplicate {
+                    code,
+                    first: first + base,
+                    second: second + base,
+                },
+                other => other.at(o + base),
+            },
+            None => self,
+        }
+    }
+
     /// Attach the offset of the sub-option this error is about.
     #[must_use]
     pub fn at(self, at: usize) -> Self {
@@ -441,11 +462,13 @@ impl ProfileError {
                 why,
                 offset: Some(at),
             },
-            ProfileError::Fqdn { value, source } => ProfileError::FqdnAt {
-                value,
-                source,
-                offset: at,
-            },
+            ProfileError::Fqdn { value, source } | ProfileError::FqdnAt { value, source, .. } => {
+                ProfileError::FqdnAt {
+                    value,
+                    source,
+                    offset: at,
+                }
+            }
             other => other,
         }
     }
@@ -616,6 +639,31 @@ mod tests {
             p.validate(),
             Err(ProfileError::ExtraShadowsProfile { code: 3 })
         );
+    }
+
+    #[test]
+    fn shifted_moves_every_offset() {
+        let e = parse_port("0443").unwrap_err().at(41).shifted(2);
+        assert_eq!(e.offset(), Some(43));
+        assert!(e.to_string().starts_with("byte 43: "));
+        let d = ProfileError::Duplicate {
+            code: 1,
+            first: 0,
+            second: 3,
+        }
+        .shifted(2);
+        assert_eq!(
+            d.to_string(),
+            "byte 5: sub-option 1 (UCIdentifier) appears twice (first at byte 2); keep one"
+        );
+        assert_eq!(ProfileError::Missing { code: 2 }.shifted(9).offset(), None);
+        let f = ProfileError::Fqdn {
+            value: "a_b".into(),
+            source: HostnameError::Empty,
+        }
+        .at(21)
+        .shifted(2);
+        assert_eq!(f.offset(), Some(23));
     }
 
     #[test]
