@@ -10,8 +10,8 @@
 use std::net::SocketAddrV4;
 
 use etherparse::{EtherType, LinkExtSlice, NetSlice, SlicedPacket, TransportSlice};
-use pcap_parser::pcapng::Block;
 use pcap_parser::nom;
+use pcap_parser::pcapng::Block;
 use pcap_parser::{Linktype, PcapError};
 use serde::Serialize;
 
@@ -41,9 +41,9 @@ pub struct Timestamp {
 impl Timestamp {
     /// Seconds from `earlier` to `self`, for the "time since the first frame" column.
     pub fn since(self, earlier: Timestamp) -> f64 {
-        let a = self.secs as f64 + f64::from(self.nanos) / 1e9;
-        let b = earlier.secs as f64 + f64::from(earlier.nanos) / 1e9;
-        a - b
+        // In integer nanoseconds first: epoch seconds as f64 would eat the microseconds.
+        let nanos = |t: Timestamp| i128::from(t.secs) * 1_000_000_000 + i128::from(t.nanos);
+        (nanos(self) - nanos(earlier)) as f64 / 1e9
     }
 
     /// `units` ticks of `1/per_second` each, plus whole seconds of `offset`. Saturating: a

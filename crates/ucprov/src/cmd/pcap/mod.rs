@@ -58,7 +58,8 @@ pub fn normalise_mac(text: &str) -> Result<String, String> {
         .chars()
         .filter(|c| !matches!(c, ':' | '-' | '.'))
         .collect();
-    if hex.is_empty() || hex.len() % 2 != 0 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+    if hex.is_empty() || !hex.len().is_multiple_of(2) || !hex.chars().all(|c| c.is_ascii_hexdigit())
+    {
         return Err(format!(
             "--client {text:?} is not a MAC address; write it as aa:bb:cc:dd:ee:ff"
         ));
@@ -81,12 +82,8 @@ pub fn run(args: &PcapArgs) -> CliResult {
     let data = std::fs::read(&args.file)
         .map_err(|e| CliError::env(format!("cannot read {}: {e}", args.file.display())))?;
     let name = args.file.display().to_string();
-    let captured =
-        capture::read(&data).map_err(|e| CliError::invalid(format!("{name}: {e}")))?;
-    let exchanges = exchange::pair(
-        &captured.datagrams,
-        captured.first_time.unwrap_or_default(),
-    );
+    let captured = capture::read(&data).map_err(|e| CliError::invalid(format!("{name}: {e}")))?;
+    let exchanges = exchange::pair(&captured.datagrams, captured.first_time.unwrap_or_default());
     let report = report::build(&name, &captured, exchanges, filter.as_deref());
     if args.json {
         let s = serde_json::to_string_pretty(&report)

@@ -393,7 +393,7 @@ fn transaction_findings(t: &Transaction, out: &mut Vec<ClientFinding>) {
             ),
         ));
     }
-    let wanted: [(u8, bool, fn(&Reply) -> bool); 2] = [
+    let wanted: [(u8, bool, Has); 2] = [
         (43, r.asks_43, |x| x.has_43),
         (120, r.asks_120, |x| x.has_120),
     ];
@@ -508,25 +508,30 @@ fn destination_finding(t: &Transaction, reply: &Reply, out: &mut Vec<ClientFindi
     ));
 }
 
+/// Whether a reply carries an option.
+type Has = fn(&Reply) -> bool;
+/// What a reply's option tells the phone, in words.
+type Says = fn(&Reply) -> String;
+
+fn says_43(r: &Reply) -> String {
+    r.provisioning_url
+        .clone()
+        .unwrap_or_else(|| "a malformed option 43".to_string())
+}
+
+fn says_120(r: &Reply) -> String {
+    if r.registrars.is_empty() {
+        "a malformed option 120".to_string()
+    } else {
+        r.registrars.join(", ")
+    }
+}
+
 /// Two servers that both send 43 (or 120) but with different content: one is a rogue, or a
 /// stale configuration, and which one a phone uses depends on which reply lands first.
 fn conflict_findings(t: &Transaction, out: &mut Vec<ClientFinding>) {
-    let say43 = |r: &Reply| {
-        r.provisioning_url
-            .clone()
-            .unwrap_or_else(|| "a malformed option 43".to_string())
-    };
-    let say120 = |r: &Reply| {
-        if r.registrars.is_empty() {
-            "a malformed option 120".to_string()
-        } else {
-            r.registrars.join(", ")
-        }
-    };
-    let checks: [(u8, fn(&Reply) -> bool, &dyn Fn(&Reply) -> String); 2] = [
-        (43, |r| r.has_43, &say43),
-        (120, |r| r.has_120, &say120),
-    ];
+    let checks: [(u8, Has, Says); 2] =
+        [(43, |r| r.has_43, says_43), (120, |r| r.has_120, says_120)];
     for (code, has, say) in checks {
         let mut claims: Vec<(Ipv4Addr, String, u64)> = Vec::new();
         for r in t.replies.iter().filter(|r| has(r)) {
@@ -616,6 +621,7 @@ pub fn render(r: &PcapReport) -> String {
             ]);
         }
         out.push_str(&t.render());
+        out.push_str("\nOffsets count from the first byte of the DHCP message (the UDP payload) in the frame named.\n");
     }
     for c in &r.clients {
         out.push('\n');
