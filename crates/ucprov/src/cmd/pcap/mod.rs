@@ -23,7 +23,8 @@ use crate::exit::{CliError, CliResult};
 #[command(after_help = "\
 Reads pcap (either byte order, micro- or nanosecond) and pcapng, on Ethernet (with VLAN tags),
 Linux cooked (SLL, SLL2) and raw IPv4 links. Offsets in option errors count from the first byte
-of the DHCP message in that frame, as Wireshark's bytes pane shows it below the UDP header.
+of the DHCP message (the UDP payload) in that frame; add the link, IP and UDP header lengths for
+Wireshark's frame offsets.
 
 Exit codes: 0 the capture was read (findings do not count unless --strict), 1 the capture is
 corrupt or truncated (the report of what came before is still printed), or --strict and a client
