@@ -10,7 +10,8 @@ Exit codes: 0 ok, 1 invalid data, 2 usage, 3 environment (file, socket, peer).
 Examples:
   ucprov encode --sip-server lync.schertz.local
   ucprov decode 2B5A010C4D532D55432D436C69656E74...
-  ucprov decode --as option120 00046C796E63077363686572747A056C6F63616C00";
+  ucprov decode --as option120 00046C796E63077363686572747A056C6F63616C00
+  ucprov pcap phones.pcap";
 
 /// Provision Lync / Skype for Business devices over DHCP: compute, decode, configure, serve and
 /// probe options 43 and 120 and the certificate provisioning service.
@@ -43,4 +44,7 @@ pub enum Command {
     /// site) and the certificate provisioning service over HTTP(S).
     // Boxed: the certprov flags make it much larger than the other variants.
     Serve(Box<cmd::serve::ServeArgs>),
+    /// Read a pcap/pcapng capture: for every phone, what it asked for (option 60, option 55),
+    /// which servers answered, options 43 and 120 decoded and checked, and what went wrong.
+    Pcap(cmd::pcap::PcapArgs),
 }

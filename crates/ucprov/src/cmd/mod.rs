@@ -5,6 +5,7 @@ pub mod config;
 pub mod decode;
 pub mod demo;
 pub mod encode;
+pub mod pcap;
 pub mod probe;
 pub mod serve;
 
@@ -20,5 +21,6 @@ pub fn run(command: Command) -> CliResult {
         Command::Demo(args) => demo::run(&args),
         Command::Cert(cmd) => cert::run(cmd),
         Command::Serve(args) => serve::run(&args),
+        Command::Pcap(args) => pcap::run(&args),
     }
 }
