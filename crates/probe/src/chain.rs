@@ -116,12 +116,18 @@ pub fn check(
         }
     };
     r.address = Some(conn.address);
-    let resp = match http::get(conn.stream, t.host, t.port, t.path, timeout) {
+    let url = http::Url {
+        text: t.url.to_string(),
+        host: t.host.to_string(),
+        port: t.port,
+        path: t.path.to_string(),
+    };
+    let resp = match http::get(conn.stream, &url, timeout, http::MAX_BODY) {
         Ok(resp) => resp,
         Err(e) => {
             step.fail(Problem::new(
                 Failure::ChainUnreachable,
-                format!("{} ({}): {e}", t.url, conn.address),
+                format!("{e} (from {})", conn.address),
                 unreachable_fix,
             ));
             return r;
@@ -129,23 +135,29 @@ pub fn check(
     };
     r.status_line = Some(resp.status_line.clone());
     r.body_bytes = resp.body.len();
-    if resp.status != 200 {
-        step.fail(Problem::new(
-            Failure::ChainUnreachable,
-            format!("{} answered `{}`, expected 200", t.url, resp.status_line),
-            format!(
-                "the device fetches exactly {}; serve the root chain there (a 404 usually means the path in option 43 sub-option 5 is wrong)",
-                t.path
-            ),
-        ));
-        return r;
-    }
+    let body = match resp.into_body(t.url) {
+        Ok(body) => body,
+        Err(e) => {
+            step.fail(Problem::new(
+                Failure::ChainUnreachable,
+                e.to_string(),
+                format!(
+                    "the device fetches exactly {}; serve the root chain there (a 404 usually means the path in option 43 sub-option 5 is wrong)",
+                    t.path
+                ),
+            ));
+            return r;
+        }
+    };
     step.details.push(format!(
         "{} ({}): {}, {} bytes",
-        t.url, conn.address, resp.status_line, r.body_bytes
+        t.url,
+        conn.address,
+        r.status_line.as_deref().unwrap_or_default(),
+        r.body_bytes
     ));
     let invalid_fix = "serve the root CA chain as base64 of a certs-only PKCS#7 (`ucprov serve --ca-chain root.pem`, or `openssl crl2pkcs7 -nocrl -certfile root.pem -outform DER | base64 -w0`)";
-    let parsed = match ucprov_pki::parse(&resp.body, t.url) {
+    let parsed = match ucprov_pki::parse(&body, t.url) {
         Ok(p) => p,
         Err(e) => {
             step.fail(Problem::new(

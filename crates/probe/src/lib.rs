@@ -40,7 +40,7 @@ pub mod backoff;
 pub mod chain;
 pub mod decode;
 pub mod dhcp;
-mod http;
+pub mod http;
 pub mod iface;
 pub mod net;
 pub mod report;

@@ -51,18 +51,11 @@ impl Policy {
     }
 }
 
-impl Client<'_> {
-    pub fn hardware_address(&self) -> &[u8] {
-        &self.chaddr[..usize::from(self.hlen).min(16)]
-    }
-}
-
 /// What the client said, as far as it could be read; for the log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Client<'p> {
-    /// `chaddr` and `hlen`, copied: the log shows the first `hlen` bytes (at most 16).
-    pub chaddr: [u8; 16],
-    pub hlen: u8,
+    /// The first `hlen` bytes of `chaddr` (at most 16), as the codec reads them.
+    pub hardware_address: &'p [u8],
     pub xid: u32,
     pub ciaddr: Option<Ipv4Addr>,
     pub giaddr: Option<Ipv4Addr>,
@@ -157,8 +150,7 @@ fn decide_inner<'p, 'c>(
         Err(e) => return Verdict::Malformed(e),
     };
     *client = Client {
-        chaddr: p.chaddr(),
-        hlen: p.hlen(),
+        hardware_address: p.buffer_hardware_address(),
         xid: p.xid(),
         ciaddr: Some(p.ciaddr()),
         giaddr: Some(p.giaddr()),

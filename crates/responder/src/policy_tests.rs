@@ -411,11 +411,26 @@ fn the_client_is_described_for_the_log() {
     let mut out = Vec::new();
     let bytes = inform().to_bytes().unwrap();
     let c = decide(&bytes, &arrival(), &p, &mut out).client;
-    assert_eq!(c.hardware_address(), &MAC);
+    assert_eq!(c.hardware_address, &MAC);
     assert_eq!(c.xid, 0xDEAD_BEEF);
     assert_eq!(c.ciaddr, Some(ip("192.0.2.10")));
     assert_eq!(c.message_type, Some(MessageType::Inform));
     assert_eq!(c.vendor_class, Some(&b"MS-UC-Client"[..]));
+}
+
+#[test]
+fn a_hardware_length_above_16_is_clamped_for_the_log() {
+    let p = policy("");
+    let mut out = Vec::new();
+    let bytes = DhcpMessage {
+        hlen: 200,
+        ..inform()
+    }
+    .to_bytes()
+    .unwrap();
+    let c = decide(&bytes, &arrival(), &p, &mut out).client;
+    assert_eq!(c.hardware_address.len(), 16);
+    assert_eq!(&c.hardware_address[..6], &MAC);
 }
 
 #[test]

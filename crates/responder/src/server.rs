@@ -125,7 +125,7 @@ impl Responder {
             Verdict::Ignore(reason) => {
                 metrics.ignore(reason);
                 let message_type = client.message_type.map_or("-", |t| t.name());
-                info!(mac = %Mac(client.hardware_address()), ciaddr = %Addr(client.ciaddr), giaddr = %Addr(client.giaddr), vendor_class = %Text(client.vendor_class), %src, xid = client.xid, message_type, %reason, decision = "ignore", "ignored");
+                info!(mac = %Mac(client.hardware_address), ciaddr = %Addr(client.ciaddr), giaddr = %Addr(client.giaddr), vendor_class = %Text(client.vendor_class), %src, xid = client.xid, message_type, %reason, decision = "ignore", "ignored");
             }
             Verdict::Malformed(e) => {
                 metrics.malformed.fetch_add(1, Relaxed);
@@ -133,7 +133,7 @@ impl Responder {
             }
             Verdict::Encode(e) => {
                 metrics.send_errors.fetch_add(1, Relaxed);
-                error!(mac = %Mac(client.hardware_address()), %src, error = %e, "could not build the reply");
+                error!(mac = %Mac(client.hardware_address), %src, error = %e, "could not build the reply");
             }
         }
         None
@@ -142,7 +142,7 @@ impl Responder {
     fn log_sent(&self, p: &Pending<'_, '_>, result: io::Result<usize>) {
         let metrics = &self.state.metrics;
         let c = &p.client;
-        let (mac, ciaddr, giaddr) = (Mac(c.hardware_address()), Addr(c.ciaddr), Addr(c.giaddr));
+        let (mac, ciaddr, giaddr) = (Mac(c.hardware_address), Addr(c.ciaddr), Addr(c.giaddr));
         let (src, to, site) = (p.src, p.to, p.site);
         match result {
             Ok(_) => {

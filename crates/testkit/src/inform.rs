@@ -13,6 +13,19 @@ pub fn inform_request(
     vendor_class: Option<&[u8]>,
     requested: &[u8],
 ) -> Vec<u8> {
+    inform_message(xid, ciaddr, mac, vendor_class, requested)
+        .to_bytes()
+        .unwrap_or_else(|e| panic!("building the INFORM: {e}"))
+}
+
+/// [`inform_request`] before encoding, for tests that change a field first.
+pub fn inform_message(
+    xid: u32,
+    ciaddr: Ipv4Addr,
+    mac: [u8; 6],
+    vendor_class: Option<&[u8]>,
+    requested: &[u8],
+) -> DhcpMessage {
     let mut chaddr = [0; 16];
     chaddr[..6].copy_from_slice(&mac);
     let mut options = vec![(code::MESSAGE_TYPE, vec![MessageType::Inform.to_u8()])];
@@ -20,15 +33,13 @@ pub fn inform_request(
         options.push((code::VENDOR_CLASS, vc.to_vec()));
     }
     options.push((code::PARAMETER_REQUEST_LIST, requested.to_vec()));
-    let m = DhcpMessage {
+    DhcpMessage {
         xid,
         ciaddr,
         chaddr,
         options,
         ..DhcpMessage::default()
-    };
-    m.to_bytes()
-        .unwrap_or_else(|e| panic!("building the INFORM: {e}"))
+    }
 }
 
 /// A datagram received in answer.

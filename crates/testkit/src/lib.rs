@@ -12,7 +12,7 @@ mod peer;
 mod require;
 
 pub use http::http_get;
-pub use inform::{exchange, inform_request, Reply};
+pub use inform::{exchange, inform_message, inform_request, Reply};
 pub use netns::{Netns, VethLink};
 pub use peer::{artifacts_dir, Peer};
 pub use require::{require_root, require_tool, run_tool};

@@ -15,7 +15,7 @@ use std::time::Duration;
 use ucprov_testkit::http_get;
 
 use common::ucprov;
-use ucprov_wire::message::{DhcpMessage, MessageType};
+use ucprov_wire::message::DhcpMessage;
 use ucprov_wire::VendorOptions;
 
 /// Only a bound against a hung test; no assertion depends on it.
@@ -185,22 +185,14 @@ fn addr_in(line: &str, key: &str) -> SocketAddr {
 }
 
 fn ask(client: &UdpSocket, server: SocketAddr, xid: u32) -> DhcpMessage {
-    let mut chaddr = [0; 16];
-    chaddr[..6].copy_from_slice(&[2, 0, 0, 0, 0, 0x10]);
-    let request = DhcpMessage {
+    let request = ucprov_testkit::inform_request(
         xid,
-        ciaddr: Ipv4Addr::LOCALHOST,
-        chaddr,
-        options: vec![
-            (53, vec![MessageType::Inform.to_u8()]),
-            (60, b"MS-UC-Client".to_vec()),
-            (55, vec![43, 120]),
-        ],
-        ..DhcpMessage::default()
-    };
-    client
-        .send_to(&request.to_bytes().unwrap(), server)
-        .unwrap();
+        Ipv4Addr::LOCALHOST,
+        [2, 0, 0, 0, 0, 0x10],
+        Some(b"MS-UC-Client"),
+        &[43, 120],
+    );
+    client.send_to(&request, server).unwrap();
     let mut buf = [0u8; 2048];
     let (n, _) = client.recv_from(&mut buf).expect("a reply");
     let reply = DhcpMessage::parse(&buf[..n]).unwrap();

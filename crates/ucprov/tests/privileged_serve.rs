@@ -13,7 +13,7 @@ use std::time::Duration;
 use ucprov_testkit::http_get;
 
 use ucprov_testkit::{artifacts_dir, require_tool, Peer, VethLink};
-use ucprov_wire::message::{DhcpMessage, MessageType};
+use ucprov_wire::message::DhcpMessage;
 use ucprov_wire::profile::Provisioning;
 use ucprov_wire::{SipServers, VendorOptions};
 
@@ -67,19 +67,7 @@ fn keep(name: &str, out: &Output) -> String {
 }
 
 fn inform(xid: u32, ciaddr: Ipv4Addr, mac: [u8; 6]) -> DhcpMessage {
-    let mut chaddr = [0; 16];
-    chaddr[..6].copy_from_slice(&mac);
-    DhcpMessage {
-        xid,
-        ciaddr,
-        chaddr,
-        options: vec![
-            (53, vec![MessageType::Inform.to_u8()]),
-            (60, b"MS-UC-Client".to_vec()),
-            (55, vec![1, 6, 43, 120]),
-        ],
-        ..DhcpMessage::default()
-    }
+    ucprov_testkit::inform_message(xid, ciaddr, mac, Some(b"MS-UC-Client"), &[1, 6, 43, 120])
 }
 
 /// A UDP socket in the client namespace.

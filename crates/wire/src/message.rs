@@ -202,8 +202,7 @@ impl<T: AsRef<[u8]>> Packet<T> {
     }
     /// The client hardware address, `hlen` bytes (clamped to 16).
     pub fn hardware_address(&self) -> &[u8] {
-        let len = usize::from(self.hlen()).min(16);
-        &self.b()[field::CHADDR][..len]
+        hardware_address_in(self.b())
     }
 
     /// Every option instance: the options field (which must end with option 255), then `file`
@@ -227,6 +226,12 @@ impl<T: AsRef<[u8]>> Packet<T> {
 }
 
 impl<'a> Packet<&'a [u8]> {
+    /// [`Packet::hardware_address`] borrowing the buffer rather than the view, for a caller
+    /// that keeps it (a log line) after the view is gone.
+    pub fn buffer_hardware_address(&self) -> &'a [u8] {
+        hardware_address_in(self.buffer)
+    }
+
     /// [`Packet::visit_options`] for a view over a borrowed buffer: the instances borrow the
     /// buffer rather than the view, so a caller may keep them after the view is gone.
     pub fn visit_buffer_options(
@@ -235,6 +240,16 @@ impl<'a> Packet<&'a [u8]> {
     ) -> Result<(), DecodeError> {
         visit_options_in(self.buffer, visit)
     }
+}
+
+/// `hlen` comes from the wire: a value above 16 is clamped to the `chaddr` field, not trusted.
+fn hardware_len(hlen: u8) -> usize {
+    usize::from(hlen).min(16)
+}
+
+/// The first `hlen` bytes of `chaddr`, in a buffer `new_checked` has checked.
+fn hardware_address_in(b: &[u8]) -> &[u8] {
+    &b[field::CHADDR][..hardware_len(b[field::HLEN])]
 }
 
 fn visit_options_in<'a>(
@@ -463,7 +478,7 @@ impl DhcpMessage {
 
     /// The hardware address, `hlen` bytes (clamped to 16).
     pub fn hardware_address(&self) -> &[u8] {
-        &self.chaddr[..usize::from(self.hlen).min(16)]
+        &self.chaddr[..hardware_len(self.hlen)]
     }
 }
 
@@ -509,6 +524,24 @@ mod tests {
         assert_eq!(parsed, m);
         assert_eq!(parsed.message_type(), Some(MessageType::Inform));
         assert_eq!(parsed.hardware_address(), &[0x02, 0, 0, 0, 0, 0x10]);
+    }
+
+    #[test]
+    fn the_hardware_address_is_hlen_bytes_of_chaddr_clamped_to_16() {
+        let mut m = inform();
+        m.chaddr = [0xAB; 16];
+        for (hlen, len) in [(0, 0), (6, 6), (16, 16), (17, 16), (255, 16)] {
+            m.hlen = hlen;
+            let bytes = m.to_bytes().unwrap();
+            assert_eq!(m.hardware_address().len(), len, "hlen {hlen}");
+            let borrowed = {
+                let view = Packet::new_checked(&bytes[..]).unwrap();
+                assert_eq!(view.hardware_address(), m.hardware_address());
+                // Outlives the view: it borrows the datagram.
+                view.buffer_hardware_address()
+            };
+            assert_eq!(borrowed, m.hardware_address());
+        }
     }
 
     #[test]

@@ -2,29 +2,37 @@
 //! so the options go into a dedicated voice pool; IOS-XE's `option ext` takes the long values
 //! that IOS 15.1(3)S+ would silently truncate.
 
+use super::switches::{voice_pool, VoicePool};
 use crate::render::{Ctx, Doc};
 
 pub fn render_ios(ctx: &Ctx, doc: &mut Doc) {
-    pool(ctx, doc, "option");
+    pool(ctx, doc, " option");
 }
 
 pub fn render_ios_xe(ctx: &Ctx, doc: &mut Doc) {
-    pool(ctx, doc, "option ext");
+    pool(ctx, doc, " option ext");
 }
 
-fn pool(ctx: &Ctx, doc: &mut Doc, keyword: &str) {
+fn pool(ctx: &Ctx, doc: &mut Doc, option: &str) {
     let scope = ctx.scope(doc);
-    doc.line(
-        format!("ip dhcp pool {}", ctx.name()),
-        "a pool for the voice VLAN only: IOS sends these options to every client of the pool",
+    voice_pool(
+        ctx,
+        doc,
+        VoicePool {
+            open: format!("ip dhcp pool {}", ctx.name()),
+            why: "a pool for the voice VLAN only: IOS sends these options to every client of the pool",
+            lines: vec![
+                (
+                    format!(" network {} {}", scope.network, scope.netmask()),
+                    "the phones' subnet",
+                ),
+                (
+                    format!(" default-router {}", scope.first_host()),
+                    "the voice VLAN's gateway: change it if it is not the first address",
+                ),
+            ],
+            option,
+            close: None,
+        },
     );
-    doc.line(
-        format!(" network {} {}", scope.network, scope.netmask()),
-        "the phones' subnet",
-    );
-    doc.line(
-        format!(" default-router {}", scope.first_host()),
-        "the voice VLAN's gateway: change it if it is not the first address",
-    );
-    ctx.option_lines(doc, |o| format!(" {keyword} {} hex {}", o.code, o.hex));
 }

@@ -1,32 +1,62 @@
-//! Switch and router pools that take `option CODE hex HEX`: Huawei VRP, HPE Comware and
-//! ArubaOS-Switch (DHCP-SERVERS.md §3.14, §3.15). They differ only in the lines around it.
+//! Switch and router pools that take `option CODE hex HEX`: Cisco IOS ([`super::cisco`]),
+//! Huawei VRP, HPE Comware and ArubaOS-Switch (DHCP-SERVERS.md §3.7, §3.14, §3.15). They
+//! differ only in the lines around it.
 
 use ucprov_wire::hex::ascii_preview;
 use ucprov_wire::profile::VENDOR_CLASS;
 
 use crate::render::{Ctx, Doc};
 
-/// `option 43 hex …` and `option 120 hex …`, indented for the enclosing block.
-fn hex_options(ctx: &Ctx, doc: &mut Doc, indent: &str) {
-    ctx.option_lines(doc, |o| format!("{indent}option {} hex {}", o.code, o.hex));
+/// `option 43 hex …` and `option 120 hex …`; `keyword` carries the block's indent.
+fn hex_options(ctx: &Ctx, doc: &mut Doc, keyword: &str) {
+    ctx.option_lines(doc, |o| format!("{keyword} {} hex {}", o.code, o.hex));
+}
+
+/// A pool for the voice VLAN alone, for syntaxes whose pools cannot match option 60.
+pub struct VoicePool<'a> {
+    pub open: String,
+    /// Why the block is a pool of its own.
+    pub why: &'a str,
+    /// Subnet, gateway and range, in the order and spelling of the syntax, each with why.
+    pub lines: Vec<(String, &'a str)>,
+    /// What precedes `CODE hex HEX`, indent included.
+    pub option: &'a str,
+    pub close: Option<&'a str>,
+}
+
+pub fn voice_pool(ctx: &Ctx, doc: &mut Doc, pool: VoicePool<'_>) {
+    doc.line(pool.open, pool.why);
+    for (text, why) in pool.lines {
+        doc.line(text, why);
+    }
+    hex_options(ctx, doc, pool.option);
+    if let Some(close) = pool.close {
+        doc.plain(close);
+    }
 }
 
 pub fn render_huawei(ctx: &Ctx, doc: &mut Doc) {
     let scope = ctx.scope(doc);
-    doc.line(
-        format!("ip pool {}", ctx.name()),
-        "a pool for the voice VLAN only: a VRP ip pool cannot match option 60",
+    voice_pool(
+        ctx,
+        doc,
+        VoicePool {
+            open: format!("ip pool {}", ctx.name()),
+            why: "a pool for the voice VLAN only: a VRP ip pool cannot match option 60",
+            lines: vec![
+                (
+                    format!(" gateway-list {}", scope.first_host()),
+                    "the voice VLAN's gateway",
+                ),
+                (
+                    format!(" network {} mask {}", scope.network, scope.netmask()),
+                    "the phones' subnet",
+                ),
+            ],
+            option: " option",
+            close: Some(" quit"),
+        },
     );
-    doc.line(
-        format!(" gateway-list {}", scope.first_host()),
-        "the voice VLAN's gateway",
-    );
-    doc.line(
-        format!(" network {} mask {}", scope.network, scope.netmask()),
-        "the phones' subnet",
-    );
-    hex_options(ctx, doc, " ");
-    doc.plain(" quit");
     doc.comment(
         "Equivalent sub-option form of the option 43 line (the two forms overwrite each other):",
     );
@@ -52,7 +82,7 @@ pub fn render_comware(ctx: &Ctx, doc: &mut Doc) {
     );
     doc.plain(" quit");
     doc.line("dhcp option-group 1", "the options the class gets");
-    hex_options(ctx, doc, " ");
+    hex_options(ctx, doc, " option");
     doc.plain(" quit");
     doc.line("ip pool VOICE", "the phones' pool");
     doc.line(
@@ -68,22 +98,28 @@ pub fn render_comware(ctx: &Ctx, doc: &mut Doc) {
 
 pub fn render_aruba(ctx: &Ctx, doc: &mut Doc) {
     let scope = ctx.scope(doc);
-    doc.line(
-        format!("dhcp-server pool \"{}\"", ctx.name()),
-        "a pool for the voice VLAN only: every client of the pool gets these options",
+    voice_pool(
+        ctx,
+        doc,
+        VoicePool {
+            open: format!("dhcp-server pool \"{}\"", ctx.name()),
+            why: "a pool for the voice VLAN only: every client of the pool gets these options",
+            lines: vec![
+                (
+                    format!("   network {} {}", scope.network, scope.netmask()),
+                    "the phones' subnet",
+                ),
+                (
+                    format!("   default-router \"{}\"", scope.first_host()),
+                    "the voice VLAN's gateway",
+                ),
+                (
+                    format!("   range {} {}", scope.lease_start(), scope.last_host()),
+                    "lease range: narrow it to your pool",
+                ),
+            ],
+            option: "   option",
+            close: Some("   exit"),
+        },
     );
-    doc.line(
-        format!("   network {} {}", scope.network, scope.netmask()),
-        "the phones' subnet",
-    );
-    doc.line(
-        format!("   default-router \"{}\"", scope.first_host()),
-        "the voice VLAN's gateway",
-    );
-    doc.line(
-        format!("   range {} {}", scope.lease_start(), scope.last_host()),
-        "lease range: narrow it to your pool",
-    );
-    hex_options(ctx, doc, "   ");
-    doc.plain("   exit");
 }

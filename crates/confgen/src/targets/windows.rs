@@ -4,19 +4,31 @@
 use ucprov_wire::hex::{ascii_preview, HexStyle};
 use ucprov_wire::profile::VENDOR_CLASS;
 
-use crate::render::{Ctx, Doc, SubOption};
+use crate::render::{Ctx, Doc};
 
 /// The setup Windows needs, in order.
 enum Step<'a> {
     Class,
-    Define120,
-    Value120,
-    DefineSub(&'a SubOption),
-    ValueSub(&'a SubOption),
+    Define(&'a Binary),
+    Value(&'a Binary),
+}
+
+/// An option Windows has no definition for, so each flavour defines it as Binary and then
+/// sets it: option 120 on its own, each option 43 sub-option under the vendor class. The two
+/// flavours differ only in how they spell these facts.
+struct Binary {
+    code: u8,
+    name: String,
+    description: String,
+    /// Sub-options belong to the vendor class; option 120 to no class.
+    vendor: bool,
+    value: String,
+    define_why: String,
+    value_why: String,
 }
 
 /// How one flavour spells each step. `at` is `Some(network)` for scope-level values.
-type Spell = fn(&Ctx, &Step, Option<String>, String) -> String;
+type Spell = fn(&Step, class: &str, at: Option<&str>) -> String;
 
 pub fn render_netsh(ctx: &Ctx, doc: &mut Doc) {
     doc.plain("@echo off");
@@ -33,100 +45,115 @@ pub fn render_powershell(ctx: &Ctx, doc: &mut Doc) {
 
 fn walk(ctx: &Ctx, doc: &mut Doc, hex: HexStyle, spell: Spell) {
     let at = ctx.req.scope.map(|s| s.network.to_string());
-    let subs = ctx.suboptions();
-    let mut steps = vec![Step::Class, Step::Define120, Step::Value120];
-    for sub in &subs {
-        steps.push(Step::DefineSub(sub));
-        steps.push(Step::ValueSub(sub));
-    }
-    for step in &steps {
-        let value = match step {
-            Step::Value120 => hex.format(&ctx.o120),
-            Step::ValueSub(sub) => hex.format(&sub.value),
-            _ => String::new(),
-        };
-        doc.line(
-            spell(ctx, step, at.clone(), value),
-            why(ctx, step, at.as_deref()),
-        );
-    }
-}
-
-fn why(ctx: &Ctx, step: &Step, at: Option<&str>) -> String {
-    let level = at.map_or("server-wide".to_string(), |n| format!("in scope {n}"));
-    match step {
-        Step::Class => format!(
-            "vendor class {} matching option 60 = {VENDOR_CLASS}",
-            ctx.name()
-        ),
-        Step::Define120 => {
+    let level = at
+        .as_deref()
+        .map_or("server-wide".to_string(), |n| format!("in scope {n}"));
+    let class = ctx.name();
+    let mut options = vec![Binary {
+        code: 120,
+        name: "UCSipServer".into(),
+        description: "Sip Server Fqdn".into(),
+        vendor: false,
+        value: hex.format(&ctx.o120),
+        define_why:
             "define option 120 (SIP servers, RFC 3361) as Binary; Windows has no definition for it"
-                .into()
-        }
-        Step::Value120 => format!(
+                .into(),
+        value_why: format!(
             "option 120, {level}: SIP server {} (encoding 0, DNS labels)",
             ctx.sip_list()
         ),
-        Step::DefineSub(s) => format!(
-            "define sub-option {} of class {} as Binary: {}",
-            s.code,
-            ctx.name(),
-            s.meaning
-        ),
-        Step::ValueSub(s) => format!(
-            "sub-option {} {}, {level}: \"{}\" ({} bytes)",
-            s.code,
-            s.name,
-            ascii_preview(&s.value),
-            s.value.len()
-        ),
+    }];
+    for s in ctx.suboptions() {
+        options.push(Binary {
+            code: s.code,
+            value: hex.format(&s.value),
+            define_why: format!(
+                "define sub-option {} of class {class} as Binary: {}",
+                s.code, s.meaning
+            ),
+            value_why: format!(
+                "sub-option {} {}, {level}: \"{}\" ({} bytes)",
+                s.code,
+                s.name,
+                ascii_preview(&s.value),
+                s.value.len()
+            ),
+            name: s.name,
+            description: s.meaning.into(),
+            vendor: true,
+        });
+    }
+    doc.line(
+        spell(&Step::Class, class, at.as_deref()),
+        format!("vendor class {class} matching option 60 = {VENDOR_CLASS}"),
+    );
+    for o in &options {
+        doc.line(spell(&Step::Define(o), class, at.as_deref()), &o.define_why);
+        doc.line(spell(&Step::Value(o), class, at.as_deref()), &o.value_why);
     }
 }
 
-fn netsh(ctx: &Ctx, step: &Step, at: Option<String>, value: String) -> String {
-    let server = match at {
-        Some(n) => format!("netsh dhcp server scope {n}"),
-        None => "netsh dhcp server".into(),
-    };
-    let class = ctx.name();
+fn netsh(step: &Step, class: &str, at: Option<&str>) -> String {
     match step {
         Step::Class => format!(
             "netsh dhcp server add class {class} \"UC Vendor Class Id\" \"{VENDOR_CLASS}\" 1"
         ),
-        Step::Define120 => {
-            "netsh dhcp server add optiondef 120 UCSipServer Binary 0 comment=\"Sip Server Fqdn\""
-                .into()
+        Step::Define(o) => {
+            let vendor = if o.vendor {
+                format!(" Vendor={class}")
+            } else {
+                String::new()
+            };
+            format!(
+                "netsh dhcp server add optiondef {} {} Binary 0{vendor} comment=\"{}\"",
+                o.code, o.name, o.description
+            )
         }
-        Step::Value120 => format!("{server} set optionvalue 120 Binary {value}"),
-        Step::DefineSub(s) => format!(
-            "netsh dhcp server add optiondef {} {} Binary 0 Vendor={class} comment=\"{}\"",
-            s.code, s.name, s.meaning
-        ),
-        Step::ValueSub(s) => format!(
-            "{server} set optionvalue {} Binary vendor={class} {value}",
-            s.code
-        ),
+        Step::Value(o) => {
+            let server = match at {
+                Some(n) => format!("netsh dhcp server scope {n}"),
+                None => "netsh dhcp server".into(),
+            };
+            let vendor = if o.vendor {
+                format!(" vendor={class}")
+            } else {
+                String::new()
+            };
+            format!(
+                "{server} set optionvalue {} Binary{vendor} {}",
+                o.code, o.value
+            )
+        }
     }
 }
 
-fn powershell(ctx: &Ctx, step: &Step, at: Option<String>, value: String) -> String {
-    let scope = at.map_or(String::new(), |n| format!(" -ScopeId {n}"));
-    let class = ctx.name();
+fn powershell(step: &Step, class: &str, at: Option<&str>) -> String {
+    let vendor = |o: &Binary| {
+        if o.vendor {
+            format!(" -VendorClass \"{class}\"")
+        } else {
+            String::new()
+        }
+    };
     match step {
         Step::Class => format!(
             "Add-DhcpServerv4Class -Name \"{class}\" -Type Vendor -Data \"{VENDOR_CLASS}\" -Description \"UC Vendor Class Id\""
         ),
-        Step::Define120 => {
-            "Add-DhcpServerv4OptionDefinition -Name \"UCSipServer\" -OptionId 120 -Type BinaryData -Description \"Sip Server Fqdn\"".into()
+        Step::Define(o) => format!(
+            "Add-DhcpServerv4OptionDefinition -Name \"{}\" -OptionId {} -Type BinaryData{} -Description \"{}\"",
+            o.name,
+            o.code,
+            vendor(o),
+            o.description
+        ),
+        Step::Value(o) => {
+            let scope = at.map_or(String::new(), |n| format!(" -ScopeId {n}"));
+            format!(
+                "Set-DhcpServerv4OptionValue{scope} -OptionId {}{} -Value {}",
+                o.code,
+                vendor(o),
+                o.value
+            )
         }
-        Step::Value120 => format!("Set-DhcpServerv4OptionValue{scope} -OptionId 120 -Value {value}"),
-        Step::DefineSub(s) => format!(
-            "Add-DhcpServerv4OptionDefinition -Name \"{}\" -OptionId {} -Type BinaryData -VendorClass \"{class}\" -Description \"{}\"",
-            s.name, s.code, s.meaning
-        ),
-        Step::ValueSub(s) => format!(
-            "Set-DhcpServerv4OptionValue{scope} -OptionId {} -VendorClass \"{class}\" -Value {value}",
-            s.code
-        ),
     }
 }

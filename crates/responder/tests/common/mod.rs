@@ -11,7 +11,7 @@ use ucprov_responder::config::Config;
 use ucprov_responder::policy::Policy;
 use ucprov_responder::server::Responder;
 use ucprov_responder::state::{interface_index, State};
-use ucprov_wire::message::{DhcpMessage, MessageType};
+use ucprov_wire::message::DhcpMessage;
 
 /// Only a bound against a hung test; no assertion depends on it.
 pub const SAFETY: Duration = Duration::from_secs(10);
@@ -112,18 +112,14 @@ pub fn inform(xid: u32, giaddr: Option<Ipv4Addr>) -> Vec<u8> {
 }
 
 pub fn inform_message(xid: u32, giaddr: Option<Ipv4Addr>) -> DhcpMessage {
-    let mut chaddr = [0; 16];
-    chaddr[..6].copy_from_slice(&[0x02, 0, 0x5E, 0, 0, 0x10]);
     DhcpMessage {
-        xid,
-        ciaddr: Ipv4Addr::LOCALHOST,
         giaddr: giaddr.unwrap_or(Ipv4Addr::UNSPECIFIED),
-        chaddr,
-        options: vec![
-            (53, vec![MessageType::Inform.to_u8()]),
-            (60, b"MS-UC-Client".to_vec()),
-            (55, vec![1, 6, 43, 120]),
-        ],
-        ..DhcpMessage::default()
+        ..ucprov_testkit::inform_message(
+            xid,
+            Ipv4Addr::LOCALHOST,
+            [0x02, 0, 0x5E, 0, 0, 0x10],
+            Some(b"MS-UC-Client"),
+            &[1, 6, 43, 120],
+        )
     }
 }

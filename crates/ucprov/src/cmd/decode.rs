@@ -6,7 +6,7 @@ use std::io::Read;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 use ucprov_wire::hex::parse_hex;
-use ucprov_wire::message::{code, Packet, MAGIC_COOKIE};
+use ucprov_wire::message::{code, field, Packet};
 use ucprov_wire::options::{OptionSet, Region};
 use ucprov_wire::tlv::{Layer, Tlv, TlvIter};
 
@@ -147,7 +147,8 @@ pub fn decode(bytes: &[u8], kind: Option<DecodeAs>) -> DecodeReport {
                 Ok(set) => report.options = Some(annotate::options(&set)),
                 Err(e) => {
                     report.findings.push(Finding::from_decode(&e));
-                    let walk = OptionSet::walk(&bytes[240..], 240, Region::Options);
+                    let walk =
+                        OptionSet::walk(&bytes[field::OPTIONS..], field::OPTIONS, Region::Options);
                     report.options = Some(annotate::options(&walk.set));
                 }
             },
@@ -207,7 +208,7 @@ fn looks_like_header(code: u8, len: u8, rest: &[u8]) -> bool {
 
 /// Guess what was pasted, and say why.
 fn detect(bytes: &[u8]) -> (DecodeAs, String) {
-    if bytes.len() >= 240 && bytes[236..240] == MAGIC_COOKIE {
+    if Packet::new_checked(bytes).is_ok() {
         return (
             DecodeAs::Message,
             "a DHCP message: magic cookie 63 82 53 63 at byte 236".into(),

@@ -7,8 +7,8 @@ use std::time::Duration;
 use clap::Args;
 use serde::Serialize;
 use ucprov_pki::{analyze, summarize, CertSummary, ChainProblem, ExpiryWarning, Warning};
+use ucprov_probe::http::{fetch_url, FetchError};
 
-use super::fetch::fetch;
 use crate::exit::{CliError, CliResult};
 
 #[derive(Debug, Args)]
@@ -87,12 +87,14 @@ fn read_input(args: &InspectArgs) -> Result<Vec<u8>, InspectError> {
     let input = args.input.as_str();
     let lower = input.to_ascii_lowercase();
     if lower.starts_with("http://") || lower.starts_with("https://") {
-        return fetch(input, Duration::from_secs(args.timeout.max(1)), cap).map_err(|e| match e {
-            super::fetch::FetchError::Scheme { .. } | super::fetch::FetchError::Url { .. } => {
-                InspectError::Usage(e.to_string())
-            }
-            _ => InspectError::Data(e.to_string()),
-        });
+        return fetch_url(input, Duration::from_secs(args.timeout.max(1)), cap)
+            .and_then(|response| response.into_body(input))
+            .map_err(|e| match e {
+                FetchError::Scheme { .. } | FetchError::Url { .. } => {
+                    InspectError::Usage(e.to_string())
+                }
+                _ => InspectError::Data(e.to_string()),
+            });
     }
     let mut bytes = Vec::new();
     // One byte over the cap is enough for the parser to refuse it with a clear message.

@@ -1,6 +1,5 @@
 //! `ucprov cert …`, and the flags of the certificate-provisioning part of `ucprov serve`.
 
-mod fetch;
 mod inspect;
 mod serve_args;
 
