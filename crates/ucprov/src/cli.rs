@@ -10,7 +10,8 @@ Exit codes: 0 ok, 1 invalid data, 2 usage, 3 environment (file, socket, peer).
 Examples:
   ucprov encode --sip-server lync.schertz.local
   ucprov decode 2B5A010C4D532D55432D436C69656E74...
-  ucprov decode --as option120 00046C796E63077363686572747A056C6F63616C00";
+  ucprov decode --as option120 00046C796E63077363686572747A056C6F63616C00
+  ucprov web";
 
 /// Provision Lync / Skype for Business devices over DHCP: compute, decode, configure, serve and
 /// probe options 43 and 120 and the certificate provisioning service.
@@ -43,4 +44,7 @@ pub enum Command {
     /// site) and the certificate provisioning service over HTTP(S).
     // Boxed: the certprov flags make it much larger than the other variants.
     Serve(Box<cmd::serve::ServeArgs>),
+    /// A local web page that does what encode, decode and config do, for those who would
+    /// rather click than type. Loopback only by default.
+    Web(cmd::web::WebArgs),
 }

@@ -7,6 +7,7 @@ pub mod demo;
 pub mod encode;
 pub mod probe;
 pub mod serve;
+pub mod web;
 
 use crate::cli::Command;
 use crate::exit::CliResult;
@@ -20,5 +21,6 @@ pub fn run(command: Command) -> CliResult {
         Command::Demo(args) => demo::run(&args),
         Command::Cert(cmd) => cert::run(cmd),
         Command::Serve(args) => serve::run(&args),
+        Command::Web(args) => web::run(&args),
     }
 }
