@@ -349,7 +349,7 @@
     if (!t) return;
     $("c-target-note").textContent = "vendor class match: " + t.vendor_class_match + ". " + t.vendor_class_note;
     $("c-class").placeholder = t.default_class_name;
-    $("c-iface").placeholder = t.default_interface || "(not used)";
+    $("c-iface").placeholder = t.default_interface || "(optional)";
     $("c-full").disabled = !t.full;
     if (!t.full) $("c-full").checked = false;
   }
