@@ -217,7 +217,11 @@ fn open_browser(url: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
-    if let Err(e) = started {
-        eprintln!("ucprov web: could not start xdg-open ({e}); open {url} in a browser");
+    match started {
+        // Reap it when it exits so no zombie is left behind.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+        }
+        Err(e) => eprintln!("ucprov web: could not start xdg-open ({e}); open {url} in a browser"),
     }
 }
