@@ -11,7 +11,8 @@ Examples:
   ucprov encode --sip-server lync.schertz.local
   ucprov decode 2B5A010C4D532D55432D436C69656E74...
   ucprov decode --as option120 00046C796E63077363686572747A056C6F63616C00
-  ucprov pcap phones.pcap";
+  ucprov pcap phones.pcap
+  ucprov web";
 
 /// Provision Lync / Skype for Business devices over DHCP: compute, decode, configure, serve and
 /// probe options 43 and 120 and the certificate provisioning service.
@@ -47,4 +48,7 @@ pub enum Command {
     /// Read a pcap/pcapng capture: for every phone, what it asked for (option 60, option 55),
     /// which servers answered, options 43 and 120 decoded and checked, and what went wrong.
     Pcap(cmd::pcap::PcapArgs),
+    /// A local web page that does what encode, decode and config do, for those who would
+    /// rather click than type. Loopback only by default.
+    Web(cmd::web::WebArgs),
 }

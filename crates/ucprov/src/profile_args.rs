@@ -1,15 +1,50 @@
 //! The profile flags shared by `encode`, `config` and `serve`: one definition, one validation.
+//!
+//! `ucprov web` takes the same struct from JSON (the field names below), so a profile typed on
+//! the page goes through exactly the validation the flags do and fails with the same message.
 
 use std::net::Ipv4Addr;
 
 use clap::Args;
+use serde::{Deserialize, Deserializer, Serialize};
 use ucprov_wire::hex::parse_hex;
-use ucprov_wire::profile::{parse_port, ExtraSubOption, Provisioning, Scheme};
+use ucprov_wire::profile::{parse_port, ExtraSubOption, Provisioning, ProvisioningError, Scheme};
 use ucprov_wire::sip_servers::{Compression, SipServers};
 
 use crate::exit::{CliError, CliResult};
 
-#[derive(Debug, Clone, Args)]
+/// One input of the profile: a flag on the command line, a field in `ucprov web`'s JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProfileField {
+    SipServers,
+    WebServer,
+    Scheme,
+    Port,
+    Path,
+    Subs,
+    SipServerIp,
+}
+
+/// A profile the flags (or the web form) describe that cannot be built: the message the CLI
+/// prints, and the input it is about when one can be named.
+#[derive(Debug)]
+pub struct ProfileError {
+    pub field: Option<ProfileField>,
+    pub error: CliError,
+}
+
+impl ProfileError {
+    fn new(field: ProfileField, error: CliError) -> Self {
+        ProfileError {
+            field: Some(field),
+            error,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Args, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ProfileArgs {
     /// Registrar FQDN for option 120 (the first logon pool, or a Director). Repeat for more.
     #[arg(
@@ -17,26 +52,32 @@ pub struct ProfileArgs {
         value_name = "FQDN",
         required_unless_present = "sip_server_ip"
     )]
+    #[serde(default)]
     pub sip_servers: Vec<String>,
 
     /// Web services FQDN for option 43 sub-option 3 [default: the first --sip-server].
     #[arg(long = "web-server", value_name = "FQDN")]
+    #[serde(default, deserialize_with = "blank_is_none")]
     pub web_server: Option<String>,
 
     /// URL scheme, sub-option 2.
     #[arg(long, value_name = "SCHEME", default_value = "https", value_parser = ["https", "http"])]
+    #[serde(default = "default_scheme")]
     pub scheme: String,
 
     /// Web services port, sub-option 4 (sent as ASCII digits).
     #[arg(long, value_name = "PORT", default_value = "443")]
+    #[serde(default = "default_port", deserialize_with = "port_text")]
     pub port: String,
 
     /// Certificate provisioning path, sub-option 5.
     #[arg(long, value_name = "PATH", default_value = ucprov_wire::profile::DEFAULT_PATH)]
+    #[serde(default = "default_path")]
     pub path: String,
 
     /// Extra option 43 sub-option, as text or hex: `10=120` or `10=0x0078`. Repeatable; kept in order.
     #[arg(long = "sub", value_name = "CODE=TEXT|CODE=0xHEX")]
+    #[serde(default)]
     pub subs: Vec<String>,
 
     /// Send option 120 as IPv4 addresses (encoding 1) instead of names. Lync needs names for
@@ -46,24 +87,80 @@ pub struct ProfileArgs {
         value_name = "IP",
         conflicts_with = "sip_servers"
     )]
+    #[serde(default)]
     pub sip_server_ip: Vec<Ipv4Addr>,
 
     /// Compress option 120 names (RFC 1035 pointers) the way dnsmasq and ISC dhcpd do.
     #[arg(long)]
+    #[serde(default)]
     pub compress: bool,
+}
+
+fn default_scheme() -> String {
+    "https".into()
+}
+
+fn default_port() -> String {
+    "443".into()
+}
+
+fn default_path() -> String {
+    ucprov_wire::profile::DEFAULT_PATH.into()
+}
+
+/// An empty web server field on the form means "not given", as leaving out the flag does.
+fn blank_is_none<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.filter(|s| !s.trim().is_empty()))
+}
+
+/// The port as the flag takes it, text; JSON clients may send a number, which is the same text.
+fn port_text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Port {
+        Text(String),
+        Number(u64),
+    }
+    Ok(match Port::deserialize(d)? {
+        Port::Text(s) => s,
+        Port::Number(n) => n.to_string(),
+    })
 }
 
 impl ProfileArgs {
     /// Build and validate what the flags describe. Every error names the flag and the fix.
     pub fn provisioning(&self) -> CliResult<Provisioning> {
-        let web =
-            match (&self.web_server, self.sip_servers.first()) {
-                (Some(web), _) => web.clone(),
-                (None, Some(sip)) => sip.clone(),
-                (None, None) => return Err(CliError::usage(
+        self.validated().map_err(|e| e.error)
+    }
+
+    /// [`Self::provisioning`], also saying which input is wrong (the web form marks it).
+    pub fn validated(&self) -> Result<Provisioning, ProfileError> {
+        use ProfileField as F;
+        // clap enforces these two for the flags; JSON input needs them said here.
+        if self.sip_servers.is_empty() && self.sip_server_ip.is_empty() {
+            return Err(ProfileError::new(
+                F::SipServers,
+                CliError::usage("--sip-server is required: the registrar FQDN for option 120"),
+            ));
+        }
+        if !self.sip_servers.is_empty() && !self.sip_server_ip.is_empty() {
+            return Err(ProfileError::new(
+                F::SipServerIp,
+                CliError::usage(
+                    "--sip-server-ip cannot be used with --sip-server: give names or addresses",
+                ),
+            ));
+        }
+        let web = match (&self.web_server, self.sip_servers.first()) {
+            (Some(web), _) => web.clone(),
+            (None, Some(sip)) => sip.clone(),
+            (None, None) => return Err(ProfileError::new(
+                F::WebServer,
+                CliError::usage(
                     "--web-server is required when option 120 carries addresses (--sip-server-ip)",
-                )),
-            };
+                ),
+            )),
+        };
         let mut p = Provisioning::new(web.clone(), Some(web));
         p.sip_servers = if self.sip_server_ip.is_empty() {
             SipServers::Names(self.sip_servers.clone())
@@ -78,15 +175,44 @@ impl ProfileArgs {
         p.profile.scheme = self
             .scheme
             .parse::<Scheme>()
-            .map_err(|e| CliError::usage(format!("--scheme: {e}")))?;
-        p.profile.port =
-            parse_port(&self.port).map_err(|e| CliError::invalid(format!("--port: {e}")))?;
+            .map_err(|e| ProfileError::new(F::Scheme, CliError::usage(format!("--scheme: {e}"))))?;
+        p.profile.port = parse_port(&self.port)
+            .map_err(|e| ProfileError::new(F::Port, CliError::invalid(format!("--port: {e}"))))?;
         p.profile.path = self.path.clone();
         for sub in &self.subs {
-            p.profile.extra.push(parse_sub(sub)?);
+            p.profile
+                .extra
+                .push(parse_sub(sub).map_err(|e| ProfileError::new(F::Subs, e))?);
         }
-        p.validate().map_err(CliError::invalid)?;
+        p.validate().map_err(|e| ProfileError {
+            field: self.field_of(&e),
+            error: CliError::invalid(e),
+        })?;
         Ok(p)
+    }
+
+    /// The input a validation error comes from: sub-option 3 is the web server, or the first
+    /// SIP server when no web server was given.
+    fn field_of(&self, e: &ProvisioningError) -> Option<ProfileField> {
+        use ucprov_wire::profile::{
+            SUB_CERT_PROV_PATH, SUB_UC_IDENTIFIER, SUB_URL_SCHEME, SUB_WEB_FQDN, SUB_WEB_PORT,
+        };
+        use ProfileField as F;
+        match e {
+            ProvisioningError::SipServers(_) if self.sip_server_ip.is_empty() => {
+                Some(F::SipServers)
+            }
+            ProvisioningError::SipServers(_) => Some(F::SipServerIp),
+            ProvisioningError::Profile(p) => match p.code()? {
+                SUB_WEB_FQDN if self.web_server.is_some() => Some(F::WebServer),
+                SUB_WEB_FQDN => Some(F::SipServers),
+                SUB_URL_SCHEME => Some(F::Scheme),
+                SUB_WEB_PORT => Some(F::Port),
+                SUB_CERT_PROV_PATH => Some(F::Path),
+                SUB_UC_IDENTIFIER => None,
+                _ => Some(F::Subs),
+            },
+        }
     }
 }
 

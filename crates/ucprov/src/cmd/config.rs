@@ -14,6 +14,8 @@ use ucprov_confgen::{
     generate, platform, ConfgenError, Output, Platform, Request, Scope, Severity,
 };
 
+use ucprov_wire::profile::Provisioning;
+
 use crate::exit::{CliError, CliResult};
 use crate::profile_args::ProfileArgs;
 
@@ -80,24 +82,20 @@ fn target_parser() -> PossibleValuesParser {
     )
 }
 
-fn parse_scope(s: &str) -> Result<Scope, String> {
+pub fn parse_scope(s: &str) -> Result<Scope, String> {
     s.parse().map_err(|e: ConfgenError| e.to_string())
 }
 
 pub fn run(args: &ConfigArgs) -> CliResult {
     let targets = select(args)?;
     let p = args.profile.provisioning()?;
-    let req = Request::new(
+    let req = request(
         &p,
         args.scope,
         args.class_name.clone(),
         args.interface.clone(),
         args.full,
-    )
-    .map_err(|e| match e {
-        ConfgenError::Profile(e) => CliError::invalid(e),
-        other => CliError::usage(other),
-    })?;
+    )?;
     let outputs = targets
         .into_iter()
         .map(|t| generate(t, &req))
@@ -129,6 +127,26 @@ pub fn run(args: &ConfigArgs) -> CliResult {
     }
 }
 
+/// The generation request for a validated profile: a profile error is invalid data, a bad
+/// `--class-name` or `--interface` is usage.
+pub fn request(
+    p: &Provisioning,
+    scope: Option<Scope>,
+    class_name: Option<String>,
+    interface: Option<String>,
+    full: bool,
+) -> CliResult<Request<'_>> {
+    Request::new(p, scope, class_name, interface, full).map_err(request_error)
+}
+
+/// How `config` reports a generation error.
+pub fn request_error(e: ConfgenError) -> CliError {
+    match e {
+        ConfgenError::Profile(e) => CliError::invalid(e),
+        other => CliError::usage(other),
+    }
+}
+
 fn select(args: &ConfigArgs) -> CliResult<Vec<&'static Platform>> {
     let targets: Vec<&'static Platform> = if args.target == ALL {
         if args.out.is_none() {
@@ -141,12 +159,18 @@ fn select(args: &ConfigArgs) -> CliResult<Vec<&'static Platform>> {
         // The value parser only lets known ids through.
         platform::find(&args.target).into_iter().collect()
     };
-    if args.full && !targets.iter().any(|t| t.id == platform::KEA.id) {
+    check_full(&targets, args.full)?;
+    Ok(targets)
+}
+
+/// `--full` only means something to Kea.
+pub fn check_full(targets: &[&'static Platform], full: bool) -> CliResult {
+    if full && !targets.iter().any(|t| t.id == platform::KEA.id) {
         return Err(CliError::usage(
             "--full applies to --target kea (or all) only",
         ));
     }
-    Ok(targets)
+    Ok(())
 }
 
 /// Warnings and errors go to stderr; notes stay in the generated file.

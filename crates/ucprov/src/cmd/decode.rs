@@ -4,7 +4,7 @@
 use std::io::Read;
 
 use clap::{Args, ValueEnum};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use ucprov_wire::hex::parse_hex;
 use ucprov_wire::message::{code, field, Packet};
 use ucprov_wire::options::{OptionSet, Region};
@@ -13,7 +13,7 @@ use ucprov_wire::tlv::{Layer, Tlv, TlvIter};
 use crate::annotate::{self, has_error, Finding, Option120Report, Option43Report, OptionRow};
 use crate::exit::{CliError, CliResult};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum DecodeAs {
     /// Option 43: `2B LL` + sub-options, or bare sub-options.
@@ -59,7 +59,8 @@ pub struct DecodeReport {
 }
 
 impl DecodeReport {
-    fn all_findings(&self) -> Vec<Finding> {
+    /// Every finding, the nested reports' too: any error means the data is malformed.
+    pub fn all_findings(&self) -> Vec<Finding> {
         let mut all = self.findings.clone();
         if let Some(r) = &self.option43 {
             all.extend(r.findings.iter().cloned());

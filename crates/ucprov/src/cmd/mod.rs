@@ -8,6 +8,7 @@ pub mod encode;
 pub mod pcap;
 pub mod probe;
 pub mod serve;
+pub mod web;
 
 use crate::cli::Command;
 use crate::exit::CliResult;
@@ -22,5 +23,6 @@ pub fn run(command: Command) -> CliResult {
         Command::Cert(cmd) => cert::run(cmd),
         Command::Serve(args) => serve::run(&args),
         Command::Pcap(args) => pcap::run(&args),
+        Command::Web(args) => web::run(&args),
     }
 }
