@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use socket2::{Domain, Protocol, Socket, Type};
 use ucprov_wire::hex::HexStyle;
-use ucprov_wire::message::{code, DhcpMessage, MessageType, Packet, OP_BOOTREPLY};
+use ucprov_wire::message::{DhcpMessage, Packet, OP_BOOTREPLY};
 
 use crate::backoff;
 use crate::iface::{self, Identity};
@@ -72,22 +72,10 @@ pub fn build_inform(
     vendor_class: &[u8],
     request_list: &[u8],
 ) -> Result<Vec<u8>, ProbeError> {
-    let mut chaddr = [0; 16];
-    chaddr[..6].copy_from_slice(&me.mac);
-    let mut options = vec![(code::MESSAGE_TYPE, vec![MessageType::Inform.to_u8()])];
-    if !vendor_class.is_empty() {
-        options.push((code::VENDOR_CLASS, vendor_class.to_vec()));
-    }
-    options.push((code::PARAMETER_REQUEST_LIST, request_list.to_vec()));
-    DhcpMessage {
-        xid,
-        ciaddr: me.address,
-        chaddr,
-        options,
-        ..DhcpMessage::default()
-    }
-    .to_bytes()
-    .map_err(|e| ProbeError::usage(format!("building the DHCPINFORM: {e}")))
+    let vendor_class = (!vendor_class.is_empty()).then_some(vendor_class);
+    DhcpMessage::inform(xid, me.address, me.mac, vendor_class, request_list)
+        .to_bytes()
+        .map_err(|e| ProbeError::usage(format!("building the DHCPINFORM: {e}")))
 }
 
 fn random_xid() -> u32 {

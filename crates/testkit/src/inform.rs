@@ -3,7 +3,7 @@
 use std::net::{Ipv4Addr, SocketAddr, UdpSocket};
 use std::time::{Duration, Instant};
 
-use ucprov_wire::message::{code, DhcpMessage, MessageType};
+use ucprov_wire::message::DhcpMessage;
 
 /// A DHCPINFORM: `ciaddr`, `chaddr` = `mac`, option 53 = 8, option 60 when given, option 55.
 pub fn inform_request(
@@ -26,20 +26,7 @@ pub fn inform_message(
     vendor_class: Option<&[u8]>,
     requested: &[u8],
 ) -> DhcpMessage {
-    let mut chaddr = [0; 16];
-    chaddr[..6].copy_from_slice(&mac);
-    let mut options = vec![(code::MESSAGE_TYPE, vec![MessageType::Inform.to_u8()])];
-    if let Some(vc) = vendor_class {
-        options.push((code::VENDOR_CLASS, vc.to_vec()));
-    }
-    options.push((code::PARAMETER_REQUEST_LIST, requested.to_vec()));
-    DhcpMessage {
-        xid,
-        ciaddr,
-        chaddr,
-        options,
-        ..DhcpMessage::default()
-    }
+    DhcpMessage::inform(xid, ciaddr, mac, vendor_class, requested)
 }
 
 /// A datagram received in answer.

@@ -375,6 +375,32 @@ impl Default for DhcpMessage {
 }
 
 impl DhcpMessage {
+    /// A DHCPINFORM as a Lync / Skype for Business device sends it (REFERENCE.md §4):
+    /// BOOTREQUEST, `ciaddr` set, `chaddr` the Ethernet MAC, option 53 = 8, option 60 when
+    /// given, then option 55.
+    pub fn inform(
+        xid: u32,
+        ciaddr: Ipv4Addr,
+        mac: [u8; 6],
+        vendor_class: Option<&[u8]>,
+        requested: &[u8],
+    ) -> Self {
+        let mut chaddr = [0; 16];
+        chaddr[..6].copy_from_slice(&mac);
+        let mut options = vec![(code::MESSAGE_TYPE, vec![MessageType::Inform.to_u8()])];
+        if let Some(vc) = vendor_class {
+            options.push((code::VENDOR_CLASS, vc.to_vec()));
+        }
+        options.push((code::PARAMETER_REQUEST_LIST, requested.to_vec()));
+        DhcpMessage {
+            xid,
+            ciaddr,
+            chaddr,
+            options,
+            ..DhcpMessage::default()
+        }
+    }
+
     /// Read a message: the header, and every option joined per RFC 3396 in packet order.
     /// When `file`/`sname` carry options they are zeroed here, as they hold no names.
     pub fn parse(bytes: &[u8]) -> Result<Self, DecodeError> {
@@ -487,19 +513,13 @@ mod tests {
     use super::*;
 
     fn inform() -> DhcpMessage {
-        let mut chaddr = [0; 16];
-        chaddr[..6].copy_from_slice(&[0x02, 0, 0, 0, 0, 0x10]);
-        DhcpMessage {
-            xid: 0x1234_5678,
-            ciaddr: Ipv4Addr::new(192, 0, 2, 10),
-            chaddr,
-            options: vec![
-                (code::MESSAGE_TYPE, vec![8]),
-                (code::VENDOR_CLASS, b"MS-UC-Client".to_vec()),
-                (code::PARAMETER_REQUEST_LIST, vec![1, 6, 43, 120]),
-            ],
-            ..DhcpMessage::default()
-        }
+        DhcpMessage::inform(
+            0x1234_5678,
+            Ipv4Addr::new(192, 0, 2, 10),
+            [0x02, 0, 0, 0, 0, 0x10],
+            Some(b"MS-UC-Client"),
+            &[1, 6, 43, 120],
+        )
     }
 
     #[test]
