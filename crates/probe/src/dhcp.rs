@@ -210,6 +210,7 @@ fn is_reply_to(bytes: &[u8], xid: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ucprov_wire::message::{code, MessageType};
 
     fn me() -> Identity {
         Identity {
