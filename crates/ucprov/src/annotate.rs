@@ -199,6 +199,11 @@ fn length_explanation(declared: usize, v: &VendorOptions) -> String {
         ));
     } else if total == declared {
         text.push_str(". The length is right");
+    } else if total < declared {
+        text.push_str(&format!(
+            ". The complete parts add up to {total}, {} bytes short of the length byte",
+            declared - total
+        ));
     }
     text
 }
