@@ -6,7 +6,7 @@ use std::path::PathBuf;
 pub fn require_root() {
     if !nix::unistd::Uid::effective().is_root() {
         panic!(
-            "this privileged test needs root (network namespaces, veth, port 67): run `sudo scripts/test-all`"
+            "this privileged test needs root (network namespaces, veth, port 67): run `scripts/test-all` as root"
         );
     }
 }
