@@ -7,6 +7,8 @@
 //! install.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // helpers beside the tests: a panic is the failure report
 
+mod common;
+
 use std::net::{SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,16 +22,7 @@ const LYNC: &str = "[default]\nsip_servers = [\"lync.schertz.local\"]\n";
 const URL: &str = "https://lync.schertz.local:443/CertProv/CertProvisioningService.svc";
 
 fn serve(link: &VethLink, name: &str) -> Peer {
-    let path = artifacts_dir().join(format!("{name}.toml"));
-    std::fs::write(&path, LYNC).unwrap();
-    let mut command = link.server.command(env!("CARGO_BIN_EXE_ucprov"));
-    command
-        .args(["serve", "--config"])
-        .arg(&path)
-        .env("RUST_LOG", "info");
-    let mut peer = Peer::spawn(command, name);
-    peer.wait_for_log("DHCPINFORM responder listening", SAFETY);
-    peer
+    common::serve_in(&link.server, name, LYNC)
 }
 
 /// Poll a peer's log without asserting it still runs: tcpdump is meant to exit on its own.

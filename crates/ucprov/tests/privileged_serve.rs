@@ -5,6 +5,8 @@
 //! Root and the peers are required: a missing one fails the test with the package to install.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // helpers beside the tests: a panic is the failure report
 
+mod common;
+
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, UdpSocket};
 use std::path::PathBuf;
 use std::process::Output;
@@ -44,16 +46,7 @@ fn hex(bytes: &[u8], sep: &str) -> String {
 
 /// Start `ucprov serve` in the server namespace with `config`; its log is an artifact.
 fn serve(link: &VethLink, name: &str, config: &str) -> Peer {
-    let path = artifacts_dir().join(format!("{name}.toml"));
-    std::fs::write(&path, config).unwrap();
-    let mut command = link.server.command(env!("CARGO_BIN_EXE_ucprov"));
-    command
-        .args(["serve", "--config"])
-        .arg(&path)
-        .env("RUST_LOG", "info");
-    let mut peer = Peer::spawn(command, name);
-    peer.wait_for_log("DHCPINFORM responder listening", SAFETY);
-    peer
+    common::serve_in(&link.server, name, config)
 }
 
 fn keep(name: &str, out: &Output) -> String {

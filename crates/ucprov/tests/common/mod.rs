@@ -47,3 +47,21 @@ pub fn ucprov_stdin(args: &[&str], stdin: Option<&str>) -> Run {
 pub const SEED_CAPTURE: &str = "2B 5A 01 0C 4D 53 2D 55 43 2D 43 6C 69 65 6E 74 02 05 68 74 74 70 73 03 12 6C 79 6E 63 2E 73 63 68 65 72 74 7A 2E 6C 6F 63 61 6C 04 03 34 34 33 05 25 2F 43 65 72 74 50 72 6F 76 2F 43 65 72 74 50 72 6F 76 69 73 69 6F 6E 69 6E 67 53 65 72 76 69 63 65 2E 73 76 63 DC 03 4E 41 50";
 pub const SEED_43: &str = "010C4D532D55432D436C69656E740205687474707303126C796E632E7363686572747A2E6C6F63616C040334343305252F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663";
 pub const SEED_120: &str = "00046C796E63077363686572747A056C6F63616C00";
+
+/// Start `ucprov serve --config <config>` inside `ns`, with its log kept as the artifact
+/// `<name>.log`, and return once it listens.
+pub fn serve_in(ns: &ucprov_testkit::Netns, name: &str, config: &str) -> ucprov_testkit::Peer {
+    let path = ucprov_testkit::artifacts_dir().join(format!("{name}.toml"));
+    std::fs::write(&path, config).expect("write the serve config");
+    let mut command = ns.command(env!("CARGO_BIN_EXE_ucprov"));
+    command
+        .args(["serve", "--config"])
+        .arg(&path)
+        .env("RUST_LOG", "info");
+    let mut peer = ucprov_testkit::Peer::spawn(command, name);
+    peer.wait_for_log(
+        "DHCPINFORM responder listening",
+        std::time::Duration::from_secs(30),
+    );
+    peer
+}
