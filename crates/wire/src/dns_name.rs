@@ -24,6 +24,17 @@ pub struct WireName {
     pub wire_len: usize,
     /// Whether the name ends in a compression pointer.
     pub compressed: bool,
+    /// Every label in reading order, pointers followed, with where its length byte sits.
+    pub labels: Vec<Label>,
+}
+
+/// One label of a name as it sat on the wire: judges check its bytes and point at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Label {
+    /// Offset of the label's length byte in the name area.
+    pub offset: usize,
+    pub bytes: Vec<u8>,
 }
 
 /// Read the name that starts at `start` in `area`. Errors carry offsets within `area`.
@@ -37,6 +48,7 @@ pub fn read_name(area: &[u8], start: usize) -> Result<WireName, DecodeError> {
     let mut end_in_place: Option<usize> = None;
     let mut compressed = false;
     let mut wire_len = 0usize;
+    let mut labels = Vec::new();
     loop {
         let Some(&len_byte) = area.get(pos) else {
             return Err(err(pos, DecodeErrorKind::UnterminatedName));
@@ -82,6 +94,10 @@ pub fn read_name(area: &[u8], start: usize) -> Result<WireName, DecodeError> {
             text.push('.');
         }
         push_label_text(&mut text, label);
+        labels.push(Label {
+            offset: pos,
+            bytes: label.to_vec(),
+        });
         pos += 1 + len;
     }
     if text.is_empty() {
@@ -93,6 +109,7 @@ pub fn read_name(area: &[u8], start: usize) -> Result<WireName, DecodeError> {
         offset: start,
         wire_len: end - start,
         compressed,
+        labels,
     })
 }
 
@@ -204,9 +221,28 @@ mod tests {
                 text: "lync.schertz.local".into(),
                 offset: 0,
                 wire_len: 20,
-                compressed: false
+                compressed: false,
+                labels: vec![
+                    Label {
+                        offset: 0,
+                        bytes: b"lync".to_vec()
+                    },
+                    Label {
+                        offset: 5,
+                        bytes: b"schertz".to_vec()
+                    },
+                    Label {
+                        offset: 13,
+                        bytes: b"local".to_vec()
+                    },
+                ],
             }
         );
+        // A compressed name's labels are where the pointer led.
+        let area = b"\x04pool\x07contoso\x03com\x00\x03sip\xc0\x05";
+        let sip = read_name(area, 18).unwrap();
+        let at: Vec<usize> = sip.labels.iter().map(|l| l.offset).collect();
+        assert_eq!(at, [18, 5, 13]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The DHCP message (RFC 2131 §2): a checked view over a buffer with named field ranges, and an
 //! owned representation with symmetric `parse` and `emit`, in the manner of smoltcp's `wire`.
 
+use std::borrow::Cow;
 use std::net::Ipv4Addr;
 
 use crate::error::{DecodeError, DecodeErrorKind, Field};
@@ -56,8 +57,10 @@ pub mod code {
     pub const SIP_SERVERS: u8 = 120;
 }
 
-/// Option 53 values (RFC 2132 §9.6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Option 53 values: 1-8 from RFC 2132 §9.6, 10-13 leasequery (RFC 4388 §6.1), 14-15 bulk
+/// leasequery (RFC 6926 §6.2.1), 16-17 active leasequery and 18 DHCPTLS (RFC 7724 §5.2).
+/// `docs/wire.md` lists them with who sends each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum MessageType {
     Discover,
@@ -68,53 +71,129 @@ pub enum MessageType {
     Nak,
     Release,
     Inform,
+    ForceRenew,
+    LeaseQuery,
+    LeaseUnassigned,
+    LeaseUnknown,
+    LeaseActive,
+    BulkLeaseQuery,
+    LeaseQueryDone,
+    ActiveLeaseQuery,
+    LeaseQueryStatus,
+    Tls,
     Other(u8),
 }
 
+/// One row per known message type: the value on the wire and the name RFCs and Wireshark use.
+const MESSAGE_TYPES: [(MessageType, u8, &str); 18] = [
+    (MessageType::Discover, 1, "DHCPDISCOVER"),
+    (MessageType::Offer, 2, "DHCPOFFER"),
+    (MessageType::Request, 3, "DHCPREQUEST"),
+    (MessageType::Decline, 4, "DHCPDECLINE"),
+    (MessageType::Ack, 5, "DHCPACK"),
+    (MessageType::Nak, 6, "DHCPNAK"),
+    (MessageType::Release, 7, "DHCPRELEASE"),
+    (MessageType::Inform, 8, "DHCPINFORM"),
+    (MessageType::ForceRenew, 9, "DHCPFORCERENEW"),
+    (MessageType::LeaseQuery, 10, "DHCPLEASEQUERY"),
+    (MessageType::LeaseUnassigned, 11, "DHCPLEASEUNASSIGNED"),
+    (MessageType::LeaseUnknown, 12, "DHCPLEASEUNKNOWN"),
+    (MessageType::LeaseActive, 13, "DHCPLEASEACTIVE"),
+    (MessageType::BulkLeaseQuery, 14, "DHCPBULKLEASEQUERY"),
+    (MessageType::LeaseQueryDone, 15, "DHCPLEASEQUERYDONE"),
+    (MessageType::ActiveLeaseQuery, 16, "DHCPACTIVELEASEQUERY"),
+    (MessageType::LeaseQueryStatus, 17, "DHCPLEASEQUERYSTATUS"),
+    (MessageType::Tls, 18, "DHCPTLS"),
+];
+
 impl MessageType {
     pub fn from_u8(v: u8) -> Self {
-        use MessageType::*;
-        match v {
-            1 => Discover,
-            2 => Offer,
-            3 => Request,
-            4 => Decline,
-            5 => Ack,
-            6 => Nak,
-            7 => Release,
-            8 => Inform,
-            other => Other(other),
-        }
+        MESSAGE_TYPES
+            .iter()
+            .find(|(_, value, _)| *value == v)
+            .map_or(MessageType::Other(v), |(t, _, _)| *t)
     }
 
     pub fn to_u8(self) -> u8 {
-        use MessageType::*;
         match self {
-            Discover => 1,
-            Offer => 2,
-            Request => 3,
-            Decline => 4,
-            Ack => 5,
-            Nak => 6,
-            Release => 7,
-            Inform => 8,
-            Other(v) => v,
+            MessageType::Other(v) => v,
+            known => MESSAGE_TYPES
+                .iter()
+                .find(|(t, _, _)| *t == known)
+                .map_or(0, |(_, v, _)| *v),
         }
     }
 
+    /// The RFC name, or `unknown` for a value no RFC assigns (`Display` says which value).
     pub fn name(self) -> &'static str {
+        MESSAGE_TYPES
+            .iter()
+            .find(|(t, _, _)| *t == self)
+            .map_or("unknown", |(_, _, name)| *name)
+    }
+
+    /// Whether a client (or a relay or leasequery requestor) sends this type, rather than a
+    /// server: what decides whether a BOOTREQUEST opens an exchange or answers one.
+    pub fn is_request(self) -> bool {
         use MessageType::*;
+        matches!(
+            self,
+            Discover
+                | Request
+                | Decline
+                | Release
+                | Inform
+                | LeaseQuery
+                | BulkLeaseQuery
+                | ActiveLeaseQuery
+        )
+    }
+}
+
+impl core::fmt::Display for MessageType {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Discover => "DHCPDISCOVER",
-            Offer => "DHCPOFFER",
-            Request => "DHCPREQUEST",
-            Decline => "DHCPDECLINE",
-            Ack => "DHCPACK",
-            Nak => "DHCPNAK",
-            Release => "DHCPRELEASE",
-            Inform => "DHCPINFORM",
-            Other(_) => "unknown",
+            MessageType::Other(v) => write!(f, "message type {v}"),
+            known => f.write_str(known.name()),
         }
+    }
+}
+
+/// Typed reads of the options every judge asks about, so no caller outside the codec picks
+/// option bytes apart by hand.
+impl<'a> OptionSet<'a> {
+    /// Option 53, when it is there and one byte long.
+    pub fn message_type(&self) -> Option<MessageType> {
+        match self.get(code::MESSAGE_TYPE).as_deref() {
+            Some([t]) => Some(MessageType::from_u8(*t)),
+            _ => None,
+        }
+    }
+
+    /// Option 54, when it is there and four bytes long.
+    pub fn server_id(&self) -> Option<Ipv4Addr> {
+        match self.get(code::SERVER_ID).as_deref() {
+            Some([a, b, c, d]) => Some(Ipv4Addr::new(*a, *b, *c, *d)),
+            _ => None,
+        }
+    }
+
+    /// Option 60's bytes, joined. Bytes, not text: `MS-UC-Client` is compared byte for byte.
+    pub fn vendor_class(&self) -> Option<Cow<'a, [u8]>> {
+        self.get(code::VENDOR_CLASS)
+    }
+
+    /// Option 55's codes, joined; empty when the client sent no list.
+    pub fn parameter_request_list(&self) -> Cow<'a, [u8]> {
+        self.get(code::PARAMETER_REQUEST_LIST)
+            .unwrap_or(Cow::Borrowed(&[]))
+    }
+
+    /// Whether option 55 lists `code`. RFC 2131 §4.3.1: a server sends the options the client
+    /// asked for, so a missing code is why a correct server leaves an option out.
+    pub fn requests(&self, code: u8) -> bool {
+        self.parts(code::PARAMETER_REQUEST_LIST)
+            .any(|p| p.value.contains(&code))
     }
 }
 
@@ -213,6 +292,60 @@ impl<T: AsRef<[u8]>> Packet<T> {
         Ok(set)
     }
 
+    /// Every option instance that can be read, for a reader that must say what a message
+    /// carried even when it is not well formed: a capture cut by the snap length, or a server
+    /// that forgets the end option. Reading stops at the first malformed option; a missing
+    /// end option is reported apart from errors, and the overloaded `file`/`sname` regions
+    /// are still read after it, as a lenient client would.
+    pub fn read_options(&self) -> OptionsRead<'_> {
+        let mut read = OptionsRead::default();
+        let b = self.b();
+        let mut end = false;
+        let main = walk_region(
+            b,
+            field::OPTIONS..b.len(),
+            Region::Options,
+            |i| read.set.push(i),
+            &mut end,
+        );
+        if let Err(e) = main {
+            read.error = Some(e);
+            return read;
+        }
+        read.missing_end = !end;
+        let overload = match read.set.get(code::OVERLOAD).as_deref() {
+            None => 0,
+            Some([v @ 1..=3]) => *v,
+            Some(_) => {
+                let at = read
+                    .set
+                    .parts(code::OVERLOAD)
+                    .next()
+                    .map_or(0, |p| p.offset);
+                read.error = Some(DecodeError::new(
+                    at,
+                    Field::Option {
+                        code: code::OVERLOAD,
+                    },
+                    DecodeErrorKind::BadOverload,
+                ));
+                return read;
+            }
+        };
+        for (bit, range, region) in [
+            (1, field::FILE, Region::File),
+            (2, field::SNAME, Region::Sname),
+        ] {
+            if overload & bit != 0 {
+                if let Err(e) = walk_region(b, range, region, |i| read.set.push(i), &mut false) {
+                    read.error = Some(e);
+                    return read;
+                }
+            }
+        }
+        read
+    }
+
     /// Hand every raw option instance to `visit`, in packet order, without allocating: the hot
     /// path of a server reads a few codes and needs no joined copies. Checks exactly what
     /// [`Packet::options`] checks. Instances are not joined (RFC 3396) and Microsoft option-250
@@ -223,6 +356,23 @@ impl<T: AsRef<[u8]>> Packet<T> {
     ) -> Result<(), DecodeError> {
         visit_options_in(self.b(), visit)
     }
+}
+
+impl<T: AsRef<[u8]> + AsMut<[u8]>> Packet<T> {
+    /// Rewrite the transaction id in place: a load generator reuses one request template.
+    pub fn set_xid(&mut self, xid: u32) {
+        self.buffer.as_mut()[field::XID].copy_from_slice(&xid.to_be_bytes());
+    }
+}
+
+/// What [`Packet::read_options`] could read, and why it stopped short of a valid message.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OptionsRead<'a> {
+    pub set: OptionSet<'a>,
+    /// The options field ran out without option 255.
+    pub missing_end: bool,
+    /// The first malformed option; the set holds the instances before it.
+    pub error: Option<DecodeError>,
 }
 
 impl<'a> Packet<&'a [u8]> {
@@ -509,208 +659,4 @@ impl DhcpMessage {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn inform() -> DhcpMessage {
-        DhcpMessage::inform(
-            0x1234_5678,
-            Ipv4Addr::new(192, 0, 2, 10),
-            [0x02, 0, 0, 0, 0, 0x10],
-            Some(b"MS-UC-Client"),
-            &[1, 6, 43, 120],
-        )
-    }
-
-    #[test]
-    fn emit_lays_out_fields_at_their_offsets() {
-        let bytes = inform().to_bytes().unwrap();
-        assert_eq!(bytes.len(), MIN_MESSAGE_LEN);
-        assert_eq!(&bytes[field::XID], &[0x12, 0x34, 0x56, 0x78]);
-        assert_eq!(&bytes[field::CIADDR], &[192, 0, 2, 10]);
-        assert_eq!(&bytes[field::MAGIC], &MAGIC_COOKIE);
-        // The exact bytes from DHCP-SERVERS.md §4.1's test client.
-        let opts = &bytes[field::OPTIONS..field::OPTIONS + 24];
-        assert_eq!(
-            opts,
-            b"\x35\x01\x08\x3C\x0CMS-UC-Client\x37\x04\x01\x06\x2B\x78\xFF"
-        );
-    }
-
-    #[test]
-    fn parse_emit_round_trip() {
-        let m = inform();
-        let parsed = DhcpMessage::parse(&m.to_bytes().unwrap()).unwrap();
-        assert_eq!(parsed, m);
-        assert_eq!(parsed.message_type(), Some(MessageType::Inform));
-        assert_eq!(parsed.hardware_address(), &[0x02, 0, 0, 0, 0, 0x10]);
-    }
-
-    #[test]
-    fn the_hardware_address_is_hlen_bytes_of_chaddr_clamped_to_16() {
-        let mut m = inform();
-        m.chaddr = [0xAB; 16];
-        for (hlen, len) in [(0, 0), (6, 6), (16, 16), (17, 16), (255, 16)] {
-            m.hlen = hlen;
-            let bytes = m.to_bytes().unwrap();
-            assert_eq!(m.hardware_address().len(), len, "hlen {hlen}");
-            let borrowed = {
-                let view = Packet::new_checked(&bytes[..]).unwrap();
-                assert_eq!(view.hardware_address(), m.hardware_address());
-                // Outlives the view: it borrows the datagram.
-                view.buffer_hardware_address()
-            };
-            assert_eq!(borrowed, m.hardware_address());
-        }
-    }
-
-    #[test]
-    fn long_option_is_split_and_joined() {
-        let mut m = inform();
-        m.options.push((43, vec![0x5A; 300]));
-        let bytes = m.to_bytes().unwrap();
-        let p = Packet::new_checked(&bytes[..]).unwrap();
-        let set = p.options().unwrap();
-        assert_eq!(set.parts(43).count(), 2);
-        assert_eq!(set.get(43).unwrap().len(), 300);
-        assert_eq!(DhcpMessage::parse(&bytes).unwrap(), m);
-    }
-
-    #[test]
-    fn overloaded_file_and_sname_are_read_after_options() {
-        let mut bytes = inform().to_bytes().unwrap();
-        // Options field: 53, 52=3, 43 part one, end. file: 43 part two. sname: 43 part three.
-        bytes.truncate(field::OPTIONS);
-        bytes.extend_from_slice(&[53, 1, 8, 52, 1, 3, 43, 2, b'a', b'b', 255]);
-        bytes[field::FILE.start..field::FILE.start + 5].copy_from_slice(&[43, 1, b'c', 255, 0]);
-        bytes[field::SNAME.start..field::SNAME.start + 4].copy_from_slice(&[43, 1, b'd', 255]);
-        let p = Packet::new_checked(&bytes[..]).unwrap();
-        let set = p.options().unwrap();
-        assert_eq!(set.get(43).as_deref(), Some(&b"abcd"[..]));
-        let parts: Vec<Region> = set.parts(43).map(|i| i.region).collect();
-        assert_eq!(parts, vec![Region::Options, Region::File, Region::Sname]);
-    }
-
-    #[test]
-    fn malformed_messages_are_rejected_with_offsets() {
-        assert_eq!(
-            Packet::new_checked(&[0u8; 100][..]).unwrap_err().kind,
-            DecodeErrorKind::MessageTooShort { len: 100 }
-        );
-        let mut bytes = inform().to_bytes().unwrap();
-        bytes[237] = 0;
-        assert_eq!(
-            Packet::new_checked(&bytes[..]).unwrap_err(),
-            DecodeError::new(
-                236,
-                Field::Header,
-                DecodeErrorKind::BadMagicCookie {
-                    found: [0x63, 0, 0x53, 0x63]
-                }
-            )
-        );
-        let mut bytes = inform().to_bytes().unwrap();
-        bytes.truncate(field::OPTIONS + 3);
-        assert_eq!(
-            DhcpMessage::parse(&bytes).unwrap_err().kind,
-            DecodeErrorKind::MissingEnd
-        );
-        let mut bytes = inform().to_bytes().unwrap();
-        bytes.truncate(field::OPTIONS);
-        bytes.extend_from_slice(&[53, 1, 8, 60, 40, b'M']);
-        assert_eq!(
-            DhcpMessage::parse(&bytes).unwrap_err(),
-            DecodeError::new(
-                244,
-                Field::Option { code: 60 },
-                DecodeErrorKind::LengthPastEnd {
-                    declared: 40,
-                    available: 1
-                }
-            )
-        );
-        let mut bytes = inform().to_bytes().unwrap();
-        bytes.truncate(field::OPTIONS);
-        bytes.extend_from_slice(&[52, 1, 7, 255]);
-        assert_eq!(
-            DhcpMessage::parse(&bytes).unwrap_err().kind,
-            DecodeErrorKind::BadOverload
-        );
-    }
-
-    #[test]
-    fn visit_options_sees_raw_instances_without_joining() {
-        let mut m = inform();
-        m.options.push((43, vec![0x5A; 300]));
-        let bytes = m.to_bytes().unwrap();
-        let p = Packet::new_checked(&bytes[..]).unwrap();
-        let mut seen = Vec::new();
-        p.visit_options(|i| seen.push((i.code, i.value.len(), i.offset)))
-            .unwrap();
-        let codes: Vec<u8> = seen.iter().map(|s| s.0).collect();
-        assert_eq!(codes, vec![53, 60, 55, 43, 43]);
-        assert_eq!((seen[3].1, seen[4].1), (255, 45));
-        assert_eq!(seen[0].2, field::OPTIONS);
-    }
-
-    #[test]
-    fn visit_options_rejects_what_options_rejects() {
-        for tail in [
-            &[53, 1, 8][..],                // no end option
-            &[53, 1, 8, 60, 40, b'M'][..],  // length past the end
-            &[52, 1, 7, 255][..],           // bad overload value
-            &[52, 1, 1, 52, 1, 1, 255][..], // overload split into two bytes
-        ] {
-            let mut bytes = inform().to_bytes().unwrap();
-            bytes.truncate(field::OPTIONS);
-            bytes.extend_from_slice(tail);
-            let p = Packet::new_checked(&bytes[..]).unwrap();
-            let visited = p.visit_options(|_| {});
-            assert!(visited.is_err(), "{tail:?}");
-            assert_eq!(visited.err(), p.options().err());
-        }
-    }
-
-    #[test]
-    fn emit_with_appends_borrowed_options_after_owned_ones() {
-        let m = inform();
-        let mut with = Vec::new();
-        m.emit_with(&[(54, &[192, 0, 2, 1]), (43, &[0x5A; 300])], &mut with)
-            .unwrap();
-        let mut owned = m.clone();
-        owned.options.push((54, vec![192, 0, 2, 1]));
-        owned.options.push((43, vec![0x5A; 300]));
-        assert_eq!(with, owned.to_bytes().unwrap());
-    }
-
-    #[test]
-    fn thousands_of_pads_are_fine() {
-        let mut bytes = inform().to_bytes().unwrap();
-        bytes.truncate(field::OPTIONS);
-        bytes.extend(std::iter::repeat_n(0, 5000));
-        bytes.extend_from_slice(&[53, 1, 8, 255]);
-        assert_eq!(
-            DhcpMessage::parse(&bytes).unwrap().message_type(),
-            Some(MessageType::Inform)
-        );
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn any_bytes_never_panic(data in proptest::collection::vec(proptest::num::u8::ANY, 0..700)) {
-            let _ = DhcpMessage::parse(&data);
-        }
-
-        #[test]
-        fn any_bytes_after_cookie_never_panic(tail in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
-            let mut bytes = inform().to_bytes().unwrap();
-            bytes.truncate(field::OPTIONS);
-            bytes.extend_from_slice(&tail);
-            if let Ok(m) = DhcpMessage::parse(&bytes) {
-                // Whatever parses re-emits and parses to the same message.
-                let again = DhcpMessage::parse(&m.to_bytes().unwrap()).unwrap();
-                proptest::prop_assert_eq!(again, m);
-            }
-        }
-    }
-}
+mod tests;

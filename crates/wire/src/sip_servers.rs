@@ -3,7 +3,7 @@
 
 use std::net::Ipv4Addr;
 
-use crate::dns_name::{read_name, NameWriter};
+use crate::dns_name::{read_name, Label, NameWriter};
 use crate::error::{DecodeError, DecodeErrorKind, Field};
 use crate::hostname::HostnameError;
 
@@ -45,6 +45,8 @@ pub struct SipServerEntry {
     pub text: String,
     /// Whether this name ends in a compression pointer.
     pub compressed: bool,
+    /// The name's labels, offsets from the start of the option data; empty for addresses.
+    pub labels: Vec<Label>,
 }
 
 /// Decoded option 120 with every entry's position.
@@ -90,6 +92,14 @@ pub fn parse_detail(data: &[u8]) -> Result<SipServersDetail, DecodeError> {
                     wire_len: name.wire_len,
                     text: name.text,
                     compressed: name.compressed,
+                    labels: name
+                        .labels
+                        .into_iter()
+                        .map(|l| Label {
+                            offset: l.offset + 1,
+                            bytes: l.bytes,
+                        })
+                        .collect(),
                 });
                 pos += name.wire_len;
             }
@@ -107,6 +117,7 @@ pub fn parse_detail(data: &[u8]) -> Result<SipServersDetail, DecodeError> {
                     wire_len: 4,
                     text: Ipv4Addr::new(quad[0], quad[1], quad[2], quad[3]).to_string(),
                     compressed: false,
+                    labels: Vec::new(),
                 });
             }
         }
