@@ -144,7 +144,7 @@ fn kea_json(generated: &str) -> Result<Value, String> {
 }
 
 /// The two loopback changes: UDP sockets (loopback gets no raw-socket traffic,
-/// DHCP-SERVERS.md §4.3), and logging to a file at WARN so no INFO line is written per packet.
+/// docs/peers.md §6.2), and logging to a file at WARN so no INFO line is written per packet.
 pub fn adapt_kea(generated: &str, log: &Path) -> Result<Value, String> {
     let mut v = kea_json(generated)?;
     let dhcp4 = v

@@ -1,6 +1,7 @@
 //! One row of facts per DHCP server: everything the generic helpers need (comments, hex
 //! notation, vendor-class matching, limits, traps) so a renderer only writes its own syntax.
-//! Sources and evidence labels are in `/work/shared/DHCP-SERVERS.md` (§3 per server, §5 table).
+//! Sources and evidence labels are in `docs/dhcp-servers.md` (§3 per server, §5 table, §6
+//! sources).
 
 use ucprov_wire::hex::HexStyle;
 

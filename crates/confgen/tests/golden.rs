@@ -1,6 +1,6 @@
-//! Golden files for every target, reviewed by hand against DHCP-SERVERS.md §2-§3, plus the
-//! limit findings for long FQDNs. The seed's values are also checked verbatim against the
-//! notation strings of DHCP-SERVERS.md §2, so a snapshot cannot silently drift off them.
+//! Golden files for every target, reviewed by hand against docs/dhcp-servers.md §2-§3, plus
+//! the limit findings for long FQDNs. The seed's values are also checked verbatim against the
+//! notation strings of docs/dhcp-servers.md §2, so a snapshot cannot silently drift off them.
 
 #![allow(clippy::unwrap_used)] // helpers outside #[test] fns: a panic is the failure report
 use ucprov_confgen::{generate, platform, Request, Scope, Severity, PLATFORMS};
@@ -8,7 +8,7 @@ use ucprov_wire::profile::Provisioning;
 
 const SEED_FQDN: &str = "lync.schertz.local";
 
-/// DHCP-SERVERS.md §2, verbatim.
+/// docs/dhcp-servers.md §2, verbatim.
 const SEED_43_CONTIGUOUS: &str = "010C4D532D55432D436C69656E740205687474707303126C796E632E7363686572747A2E6C6F63616C040334343305252F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663";
 const SEED_43_COLON: &str = "01:0c:4d:53:2d:55:43:2d:43:6c:69:65:6e:74:02:05:68:74:74:70:73:03:12:6c:79:6e:63:2e:73:63:68:65:72:74:7a:2e:6c:6f:63:61:6c:04:03:34:34:33:05:25:2f:43:65:72:74:50:72:6f:76:2f:43:65:72:74:50:72:6f:76:69:73:69:6f:6e:69:6e:67:53:65:72:76:69:63:65:2e:73:76:63";
 const SEED_43_CISCO: &str = "010c.4d53.2d55.432d.436c.6965.6e74.0205.6874.7470.7303.126c.796e.632e.7363.6865.7274.7a2e.6c6f.6361.6c04.0334.3433.0525.2f43.6572.7450.726f.762f.4365.7274.5072.6f76.6973.696f.6e69.6e67.5365.7276.6963.652e.7376.63";
@@ -17,7 +17,7 @@ const SEED_120_CONTIGUOUS: &str = "00046C796E63077363686572747A056C6F63616C00";
 const SEED_120_COLON: &str = "00:04:6c:79:6e:63:07:73:63:68:65:72:74:7a:05:6c:6f:63:61:6c:00";
 const SEED_120_CISCO: &str = "0004.6c79.6e63.0773.6368.6572.747a.056c.6f63.616c.00";
 const SEED_120_POWERSHELL: &str = "0x00,0x04,0x6C,0x79,0x6E,0x63,0x07,0x73,0x63,0x68,0x65,0x72,0x74,0x7A,0x05,0x6C,0x6F,0x63,0x61,0x6C,0x00";
-/// Sub-option 5's value as netsh takes it (§3.6).
+/// Sub-option 5's value as netsh takes it (docs/dhcp-servers.md §3.6).
 const SEED_SUB5_NETSH: &str =
     "2F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663";
 

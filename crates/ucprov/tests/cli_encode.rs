@@ -40,7 +40,7 @@ fn hex_format_in_every_style() {
         assert_eq!(r.code, 0, "{}", r.stderr);
         outputs.push_str(&format!("[{style}]\n{}", r.stdout));
     }
-    // Values from DHCP-SERVERS.md §2, checked in the snapshot by hand.
+    // Values from docs/dhcp-servers.md §2, checked in the snapshot by hand.
     assert!(outputs.contains("010c.4d53.2d55.432d.436c.6965.6e74.0205"));
     assert!(outputs.contains("\\x01\\x0cMS-UC-Client\\x02\\x05https\\x03\\x12lync.schertz.local\\x04\\x03443\\x05%/CertProv"));
     insta::assert_snapshot!("encode_hex_styles", outputs);

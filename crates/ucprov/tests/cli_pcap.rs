@@ -447,7 +447,7 @@ fn wrong_length_byte_in_option_43_is_named_at_its_offset_in_the_reply() {
 
 #[test]
 fn rfc3396_split_option_43_is_joined() {
-    // A web FQDN over 188 characters pushes option 43 past 255 bytes (REFERENCE §1).
+    // A web FQDN over 188 characters pushes option 43 past 255 bytes (docs/wire.md §1).
     let long = format!(
         "{}.pool.example.test",
         "a".repeat(60) + "." + &"b".repeat(60) + "." + &"c".repeat(60)

@@ -1,5 +1,5 @@
 //! `ucprov config --target dnsmasq` against dnsmasq 2.90 on loopback in a fresh namespace
-//! (DHCP-SERVERS.md §4.2): checked with `dnsmasq --test`, answered INFORM decodes to the
+//! (docs/peers.md §6.1): checked with `dnsmasq --test`, answered INFORM decodes to the
 //! encoded profile, another vendor class gets nothing, and the 200-character FQDN is refused by
 //! ucprov exactly where dnsmasq itself refuses it.
 

@@ -1,5 +1,5 @@
 //! `ucprov config --target isc-dhcpd` against ISC dhcpd 4.4.3 on a veth pair (it refuses `lo`;
-//! DHCP-SERVERS.md §4.4): checked with `dhcpd -t -cf`, every profile including the 267-byte
+//! docs/peers.md §6.3): checked with `dhcpd -t -cf`, every profile including the 267-byte
 //! option 43 (RFC 3396 split) decodes to the encoded profile, another vendor class gets nothing.
 
 mod config_interop;

@@ -1,5 +1,5 @@
 //! `ucprov config --target kea --full` against Kea 2.2 on loopback in a fresh namespace
-//! (DHCP-SERVERS.md §4.3): checked with `kea-dhcp4 -t`, every profile including the 267-byte
+//! (docs/peers.md §6.2): checked with `kea-dhcp4 -t`, every profile including the 267-byte
 //! option 43 (RFC 3396 split) decodes to the encoded profile, another vendor class gets nothing.
 
 mod config_interop;
@@ -22,7 +22,8 @@ fn kea_serves_the_generated_config() {
             &case.fqdn,
             &["--full", "--scope", "127.0.0.0/8", "--interface", "lo"],
         );
-        // Loopback gets no raw-socket traffic: the one test-only change is UDP sockets (§4.3).
+        // Loopback gets no raw-socket traffic: the one test-only change is UDP sockets
+        // (docs/peers.md §6.2).
         let text = generated(&out);
         assert_eq!(text.matches("\"dhcp-socket-type\": \"raw\"").count(), 1);
         write(

@@ -1,5 +1,5 @@
 //! `ucprov config --target udhcpd` against busybox udhcpd on a veth pair (raw L2 replies to
-//! chaddr; DHCP-SERVERS.md §4.5). udhcpd has no config checker and no vendor-class matching:
+//! chaddr; docs/peers.md §6.4). udhcpd has no config checker and no vendor-class matching:
 //! the test proves the "every client gets it" note as well as the bytes.
 
 mod config_interop;

@@ -199,7 +199,7 @@ mod tests {
 
     #[test]
     fn compression_matches_dnsmasq_and_isc_bytes() {
-        // REFERENCE.md §2: both servers emit exactly this for two names sharing a suffix.
+        // docs/wire.md §4: both servers emit exactly this for two names sharing a suffix.
         let area = write_all(&["pool.contoso.com", "sip.contoso.com"], true);
         assert_eq!(
             area,

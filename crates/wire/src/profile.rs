@@ -538,7 +538,7 @@ mod tests {
     use super::*;
     use crate::hex::parse_hex;
 
-    /// The seed article's option 43 data (REFERENCE.md §1, DHCP-SERVERS.md §2).
+    /// The seed article's option 43 data (docs/wire.md §2, docs/dhcp-servers.md §2).
     pub(crate) const SEED_43: &str = "010C4D532D55432D436C69656E740205687474707303126C796E632E7363686572747A2E6C6F63616C040334343305252F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663";
 
     #[test]

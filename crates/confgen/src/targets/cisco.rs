@@ -1,4 +1,4 @@
-//! Cisco IOS and IOS-XE DHCP pools (DHCP-SERVERS.md §3.7). IOS pools cannot match option 60,
+//! Cisco IOS and IOS-XE DHCP pools (docs/dhcp-servers.md §3.7). IOS pools cannot match option 60,
 //! so the options go into a dedicated voice pool; IOS-XE's `option ext` takes the long values
 //! that IOS 15.1(3)S+ would silently truncate.
 

@@ -1,5 +1,5 @@
 //! dnsmasq, directly or through OpenWrt's uci: raw option 43 bytes in colon hex behind a
-//! `dhcp-vendorclass` tag, option 120 the same way (DHCP-SERVERS.md §3.3, §3.16).
+//! `dhcp-vendorclass` tag, option 120 the same way (docs/dhcp-servers.md §3.3, §3.16).
 
 use ucprov_wire::profile::VENDOR_CLASS;
 

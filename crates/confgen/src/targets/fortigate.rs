@@ -1,4 +1,4 @@
-//! FortiOS: per-option hex values with `vci-match` (7.2+) (DHCP-SERVERS.md §3.11).
+//! FortiOS: per-option hex values with `vci-match` (7.2+) (docs/dhcp-servers.md §3.11).
 
 use ucprov_wire::profile::VENDOR_CLASS;
 

@@ -1,5 +1,5 @@
 //! ISC dhcpd 4.x: an option space with one string sub-option per code, a class that matches
-//! option 60 exactly, and option 120 declared by code (DHCP-SERVERS.md §3.1).
+//! option 60 exactly, and option 120 declared by code (docs/dhcp-servers.md §3.1).
 
 use ucprov_wire::profile::VENDOR_CLASS;
 

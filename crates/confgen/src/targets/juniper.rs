@@ -1,5 +1,5 @@
 //! Junos: the JDHCP address-assignment pool in `set` form, with the legacy
-//! `system services dhcp` form as a comment (DHCP-SERVERS.md §3.9).
+//! `system services dhcp` form as a comment (docs/dhcp-servers.md §3.9).
 
 use crate::render::{Ctx, Doc};
 

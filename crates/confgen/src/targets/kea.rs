@@ -1,6 +1,6 @@
 //! Kea DHCPv4: sub-option definitions in a custom space, a client class matching option 60
 //! exactly that redefines option 43 to encapsulate that space, and option 120 by code
-//! (DHCP-SERVERS.md §3.2). A fragment that merges into `Dhcp4`, or with `--full` a complete
+//! (docs/dhcp-servers.md §3.2). A fragment that merges into `Dhcp4`, or with `--full` a complete
 //! configuration. Built with serde_json, never from string templates.
 
 use serde_json::{json, Value};

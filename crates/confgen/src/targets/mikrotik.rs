@@ -1,5 +1,5 @@
 //! MikroTik RouterOS: two options in an option set, sent by a v7 matcher on option 60, or on
-//! v6 to the whole network (DHCP-SERVERS.md §3.10).
+//! v6 to the whole network (docs/dhcp-servers.md §3.10).
 
 use ucprov_wire::profile::VENDOR_CLASS;
 

@@ -1,4 +1,5 @@
-//! GUI-only platforms: numbered steps with the values to paste (DHCP-SERVERS.md §3.8, §3.12).
+//! GUI-only platforms: numbered steps with the values to paste (docs/dhcp-servers.md §3.8,
+//! §3.12).
 
 use crate::render::{Ctx, Doc};
 

@@ -1,5 +1,5 @@
 //! Switch and router pools that take `option CODE hex HEX`: Cisco IOS ([`super::cisco`]),
-//! Huawei VRP, HPE Comware and ArubaOS-Switch (DHCP-SERVERS.md §3.7, §3.14, §3.15). They
+//! Huawei VRP, HPE Comware and ArubaOS-Switch (docs/dhcp-servers.md §3.7, §3.14, §3.15). They
 //! differ only in the lines around it.
 
 use ucprov_wire::hex::ascii_preview;

@@ -1,4 +1,5 @@
-//! busybox udhcpd: `opt CODE HEX` for every client, no vendor-class matching (§3.4).
+//! busybox udhcpd: `opt CODE HEX` for every client, no vendor-class matching
+//! (docs/dhcp-servers.md §3.4).
 
 use crate::render::{Ctx, Doc};
 

@@ -1,8 +1,9 @@
-//! DHCPUtil.exe's printed output, byte for byte (REFERENCE.md §5), so runbooks written around
+//! DHCPUtil.exe's printed output, byte for byte (docs/dhcputil.md §1), so runbooks written around
 //! it still apply. Only the layout lives here; the bytes come from the codec.
 //!
-//! The reference does not state the width at which DHCPUtil wraps the full option 43 value.
-//! Design choice (unconfirmed): 64 hex characters per line under the same 8-space indent.
+//! Microsoft does not document the width at which DHCPUtil wraps the full option 43 value
+//! (docs/dhcputil.md §1). Design choice (unconfirmed): 64 hex characters per line under the
+//! same 8-space indent.
 
 use ucprov_wire::hex::HexStyle;
 use ucprov_wire::profile::{
