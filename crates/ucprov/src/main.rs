@@ -4,7 +4,6 @@
 //! Byte-level work is always delegated to `ucprov-wire`.
 #![forbid(unsafe_code)]
 
-mod annotate;
 mod cli;
 mod cmd;
 mod exit;

@@ -279,6 +279,10 @@ impl<T: AsRef<[u8]>> Packet<T> {
         out.copy_from_slice(&self.b()[field::CHADDR]);
         out
     }
+    /// Length of the whole message as given, options and padding included.
+    pub fn buffer_len(&self) -> usize {
+        self.b().len()
+    }
     /// The client hardware address, `hlen` bytes (clamped to 16).
     pub fn hardware_address(&self) -> &[u8] {
         hardware_address_in(self.b())
@@ -525,7 +529,7 @@ impl Default for DhcpMessage {
 }
 
 impl DhcpMessage {
-    /// A DHCPINFORM as a Lync / Skype for Business device sends it (REFERENCE.md §4):
+    /// A DHCPINFORM as a Lync / Skype for Business device sends it (`docs/wire.md` §6):
     /// BOOTREQUEST, `ciaddr` set, `chaddr` the Ethernet MAC, option 53 = 8, option 60 when
     /// given, then option 55.
     pub fn inform(

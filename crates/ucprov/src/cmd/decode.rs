@@ -6,12 +6,16 @@ use std::io::Read;
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 use ucprov_wire::hex::parse_hex;
-use ucprov_wire::message::{code, field, Packet};
+use ucprov_wire::message::{code, Packet};
 use ucprov_wire::options::{OptionSet, Region};
 use ucprov_wire::tlv::{Layer, Tlv, TlvIter};
 
-use crate::annotate::{self, has_error, Finding, Option120Report, Option43Report, OptionRow};
 use crate::exit::{CliError, CliResult};
+use ucprov_inspect::option120::{self, Option120Inspection};
+use ucprov_inspect::option43::{self, Option43Inspection, Vendor};
+use ucprov_inspect::options::{self as inspect_options, OptionRow};
+use ucprov_inspect::render::options as text;
+use ucprov_inspect::{has_error, Finding, Kind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -50,9 +54,9 @@ pub struct DecodeReport {
     pub decoded_as: DecodeAs,
     pub detection: String,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub option43: Option<Option43Report>,
+    pub option43: Option<Option43Inspection>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub option120: Option<Option120Report>,
+    pub option120: Option<Option120Inspection>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<OptionRow>>,
     pub findings: Vec<Finding>,
@@ -61,22 +65,15 @@ pub struct DecodeReport {
 impl DecodeReport {
     /// Every finding, the nested reports' too: any error means the data is malformed.
     pub fn all_findings(&self) -> Vec<Finding> {
-        let mut all = self.findings.clone();
-        if let Some(r) = &self.option43 {
-            all.extend(r.findings.iter().cloned());
-        }
-        if let Some(r) = &self.option120 {
-            all.extend(r.findings.iter().cloned());
-        }
-        for o in self.options.iter().flatten() {
-            if let Some(r) = &o.option43 {
-                all.extend(r.findings.iter().cloned());
-            }
-            if let Some(r) = &o.option120 {
-                all.extend(r.findings.iter().cloned());
-            }
-        }
-        all
+        let nested = self
+            .option43
+            .iter()
+            .flat_map(|r| &r.findings)
+            .chain(self.option120.iter().flat_map(|r| &r.findings))
+            .chain(inspect_options::findings(
+                self.options.as_deref().unwrap_or_default(),
+            ));
+        self.findings.iter().chain(nested).cloned().collect()
     }
 }
 
@@ -129,30 +126,42 @@ pub fn decode(bytes: &[u8], kind: Option<DecodeAs>) -> DecodeReport {
     match kind {
         DecodeAs::Option43 => {
             let (data, base, header) = strip_header(bytes, code::VENDOR_SPECIFIC, &mut report);
-            report.option43 = Some(annotate::option43(data, base, header));
+            report.option43 = Some(option43::inspect(data, base, header, Vendor::MsUcClient));
         }
         DecodeAs::Option120 => {
             let (data, base, _) = strip_header(bytes, code::SIP_SERVERS, &mut report);
-            report.option120 = Some(annotate::option120(data, base));
+            report.option120 = Some(option120::inspect(data, base));
         }
         DecodeAs::Options => {
             let walk = OptionSet::walk(bytes, 0, Region::Options);
             if let Some(e) = &walk.error {
-                report.findings.push(Finding::from_decode(e));
+                report
+                    .findings
+                    .push(Finding::from_decode(Kind::MalformedPacket, e));
             }
-            report.options = Some(annotate::options(&walk.set));
+            report.options = Some(rows(&walk.set));
         }
         DecodeAs::Message => match Packet::new_checked(bytes) {
-            Err(e) => report.findings.push(Finding::from_decode(&e)),
-            Ok(p) => match p.options() {
-                Ok(set) => report.options = Some(annotate::options(&set)),
-                Err(e) => {
-                    report.findings.push(Finding::from_decode(&e));
-                    let walk =
-                        OptionSet::walk(&bytes[field::OPTIONS..], field::OPTIONS, Region::Options);
-                    report.options = Some(annotate::options(&walk.set));
+            Err(e) => report
+                .findings
+                .push(Finding::from_decode(Kind::MalformedPacket, &e)),
+            Ok(p) => {
+                let read = p.read_options();
+                if let Some(e) = &read.error {
+                    report
+                        .findings
+                        .push(Finding::from_decode(Kind::MalformedPacket, e));
+                } else if read.missing_end {
+                    report.findings.push(
+                        Finding::warning(
+                            Kind::MissingEnd,
+                            "the options field ends without the end option (255); devices read the options anyway, but RFC 2131 §4.1 requires it",
+                        )
+                        .at(bytes.len()),
+                    );
                 }
-            },
+                report.options = Some(rows(&read.set));
+            }
         },
     }
     report
@@ -168,28 +177,35 @@ fn strip_header<'a>(
         [c, len, rest @ ..] if *c == code && looks_like_header(code, *len, rest) => {
             let declared = usize::from(*len);
             if rest.len() < declared {
-                report
-                    .findings
-                    .push(Finding::from_decode(&ucprov_wire::DecodeError::new(
+                let kind = if code == code::SIP_SERVERS {
+                    Kind::MalformedOption120
+                } else {
+                    Kind::MalformedOption43
+                };
+                report.findings.push(Finding::from_decode(
+                    kind,
+                    &ucprov_wire::DecodeError::new(
                         1,
                         ucprov_wire::Field::Option { code },
                         ucprov_wire::DecodeErrorKind::LengthPastEnd {
                             declared,
                             available: rest.len(),
                         },
-                    )));
+                    ),
+                ));
                 (rest, 2, Some(declared))
             } else {
                 if rest.len() > declared {
-                    report.findings.push(Finding {
-                        severity: annotate::Severity::Warning,
-                        offset: Some(2 + declared),
-                        message: format!(
-                            "{} bytes follow the end of option {code} (length {declared}); decode them with --as options",
-                            rest.len() - declared
-                        ),
-                        fix: None,
-                    });
+                    report.findings.push(
+                        Finding::warning(
+                            Kind::TrailingBytes,
+                            format!(
+                                "{} bytes follow the end of option {code} (length {declared}); decode them with --as options",
+                                rest.len() - declared
+                            ),
+                        )
+                        .at(2 + declared),
+                    );
                 }
                 (&rest[..declared], 2, Some(declared))
             }
@@ -288,14 +304,25 @@ fn is_option_run(bytes: &[u8]) -> bool {
 pub fn render(r: &DecodeReport) -> String {
     let mut out = format!("Decoded {} bytes as {}.\n\n", r.input_length, r.detection);
     if let Some(o) = &r.option43 {
-        out.push_str(&annotate::render_option43(o));
+        out.push_str(&text::option43(o));
     }
     if let Some(o) = &r.option120 {
-        out.push_str(&annotate::render_option120(o));
+        out.push_str(&text::option120(o));
     }
     if let Some(rows) = &r.options {
-        out.push_str(&annotate::render_options(rows));
+        out.push_str(&text::options(rows));
     }
-    out.push_str(&annotate::render_findings(&r.findings));
+    out.push_str(&text::findings(&r.findings));
     out
+}
+
+/// A run of options explained; option 43 is read as the vendor option 60 names, or as
+/// MS-UC-Client's when the run has no option 60 (what `decode` is for).
+pub fn rows(set: &OptionSet<'_>) -> Vec<OptionRow> {
+    let class = set.vendor_class();
+    let vendor = match class.as_deref() {
+        Some(c) => Vendor::asked_with(Some(c)),
+        None => Vendor::MsUcClient,
+    };
+    inspect_options::rows(set, vendor)
 }

@@ -11,7 +11,7 @@ use crate::exit::{CliError, CliResult};
 use crate::profile_args::ProfileArgs;
 use crate::render::dhcputil;
 use crate::render::hex_form::HexForm;
-use crate::render::table::Table;
+use ucprov_inspect::render::Table;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum EncodeFormat {

@@ -3,5 +3,4 @@
 
 pub mod dhcputil;
 pub mod hex_form;
-pub mod table;
 pub mod walkthrough;

@@ -1,11 +1,11 @@
 //! The DHCP half of a probe, byte by byte: the INFORM sent and each server's reply, with
-//! options 43 and 120 explained by the shared annotate module. Used by `probe --verbose`
+//! options 43 and 120 explained by `ucprov_inspect`. Used by `probe --verbose`
 //! and by `demo`.
 
 use ucprov_probe::Report;
 use ucprov_wire::message::Packet;
 
-use crate::annotate;
+use ucprov_inspect::render::options as text;
 
 /// Offset-prefixed hex, 16 bytes a line, the way packet dumps are read. Runs of all-zero
 /// lines (the empty `sname` and `file` fields) collapse to `*`, as in `hexdump`.
@@ -37,7 +37,7 @@ pub fn annotated_options(bytes: &[u8]) -> String {
         Err(e) => return format!("  not a DHCP message: {e}\n"),
     };
     match packet.options() {
-        Ok(set) => annotate::render_options(&annotate::options(&set)),
+        Ok(set) => text::options(&crate::cmd::decode::rows(&set)),
         Err(e) => format!("  malformed options: {e}\n  fix: {}\n", e.fix()),
     }
 }

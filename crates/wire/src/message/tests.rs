@@ -17,7 +17,7 @@ fn emit_lays_out_fields_at_their_offsets() {
     assert_eq!(&bytes[field::XID], &[0x12, 0x34, 0x56, 0x78]);
     assert_eq!(&bytes[field::CIADDR], &[192, 0, 2, 10]);
     assert_eq!(&bytes[field::MAGIC], &MAGIC_COOKIE);
-    // The exact bytes from DHCP-SERVERS.md §4.1's test client.
+    // The exact bytes from docs/peers.md §5's test client.
     let opts = &bytes[field::OPTIONS..field::OPTIONS + 24];
     assert_eq!(
         opts,

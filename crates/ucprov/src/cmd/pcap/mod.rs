@@ -1,42 +1,44 @@
 //! `ucprov pcap FILE`: for every DHCP client in a capture, what it asked for and what it got.
-//!
-//! Three steps, one module each: [`capture`] reads records and link layers into UDP
-//! datagrams, [`exchange`] pairs DHCP requests with every reply by `xid` and `chaddr`, and
-//! [`report`] judges each client and renders the result.
-//!
-//! This lives in the binary rather than a `crates/capture` library because its findings are
-//! told through `annotate` (options 43 and 120 explained, offsets and fixes), which is the
-//! binary's shared renderer; a library would have to re-export or duplicate it. The capture
-//! reader itself is kept free of DHCP so it could move out unchanged if a second user appears.
+//! The reading, pairing and judging are `ucprov_inspect::capture`'s; this adapts the command
+//! line and writes the reports as they close: text, one JSON document, or JSON lines.
 
-pub mod capture;
-pub mod exchange;
-pub mod report;
+mod output;
 
+use std::fs::File;
+use std::io::{self, BufReader, IsTerminal, Read};
 use std::path::PathBuf;
 
 use clap::Args;
+use ucprov_inspect::capture::{Capture, CaptureError, DEFAULT_WINDOW_SECS};
 
 use crate::exit::{CliError, CliResult};
+use output::{Mode, Output};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
-Reads pcap (either byte order, micro- or nanosecond) and pcapng, on Ethernet (with VLAN tags),
-Linux cooked (SLL, SLL2) and raw IPv4 links. Offsets in option errors count from the first byte
-of the DHCP message (the UDP payload) in that frame; add the link, IP and UDP header lengths for
-Wireshark's frame offsets.
+Reads pcap (either byte order, micro- or nanosecond, FCS bits in the link type) and pcapng, on
+Ethernet (with VLAN tags), Linux cooked (SLL, SLL2) and raw IPv4 links, as a stream: memory
+follows the clients in flight, not the file size. Frames cut by the snap length are read as far
+as they go. Offsets in option errors count from the first byte of the DHCP message (the UDP
+payload) in that frame; add the link, IP and UDP header lengths for Wireshark's frame offsets.
+
+Option 43 is judged against the MS-UC-Client profile only in replies to MS-UC-Client requests;
+an access point's or a PXE client's option 43 is shown as that vendor's. A client's verdict
+reads its MS-UC-Client INFORMs when it sent any (a Lync Phone Edition device first does DHCP as
+CPE-OCPHONE for its voice VLAN).
 
 Exit codes: 0 the capture was read (findings do not count unless --strict), 1 the capture is
-corrupt or truncated (the report of what came before is still printed), or --strict and a client
-has an error finding, 2 usage, 3 the file cannot be opened.
+corrupt or truncated (the report of what came before is still printed), or --strict and a
+client's verdict is a failure, 2 usage, 3 the file cannot be opened or read.
 
 Examples:
   tcpdump -i eth0 -w phones.pcap 'udp port 67 or udp port 68'
   ucprov pcap phones.pcap
   ucprov pcap --client 00:04:f2:aa:bb:cc --json phones.pcapng
-  ucprov pcap --strict nightly.pcap || echo 'a phone is not being provisioned'")]
+  tcpdump -i eth0 -w - 'udp port 67 or 68' | ucprov pcap --json-lines -
+  ucprov pcap --strict --summary nightly.pcap || echo 'a phone is not being provisioned'")]
 pub struct PcapArgs {
-    /// The capture file (pcap or pcapng).
+    /// The capture file (pcap or pcapng); `-` reads standard input.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 
@@ -44,11 +46,23 @@ pub struct PcapArgs {
     #[arg(long, value_name = "MAC")]
     pub client: Option<String>,
 
-    /// Emit the report as JSON.
-    #[arg(long)]
+    /// Emit the report as one JSON document.
+    #[arg(long, conflicts_with = "json_lines")]
     pub json: bool,
 
-    /// Exit 1 when any client has an error finding (for monitoring).
+    /// Emit one JSON object per client as it closes, then one for the summary.
+    #[arg(long)]
+    pub json_lines: bool,
+
+    /// Print the summary table alone (with --json, client rows instead of full reports).
+    #[arg(long)]
+    pub summary: bool,
+
+    /// Seconds of capture time an exchange waits for replies and a quiet client stays open.
+    #[arg(long, value_name = "SECONDS", default_value_t = DEFAULT_WINDOW_SECS)]
+    pub window: u64,
+
+    /// Exit 1 when any client's verdict is a failure (for monitoring).
     #[arg(long)]
     pub strict: bool,
 }
@@ -73,6 +87,9 @@ pub fn normalise_mac(text: &str) -> Result<String, String> {
     Ok(pairs.join(":"))
 }
 
+/// Records read between two looks at the progress bar and the closed clients.
+const STEP: usize = 4096;
+
 pub fn run(args: &PcapArgs) -> CliResult {
     let filter = args
         .client
@@ -80,26 +97,67 @@ pub fn run(args: &PcapArgs) -> CliResult {
         .map(normalise_mac)
         .transpose()
         .map_err(CliError::usage)?;
-    let data = std::fs::read(&args.file)
-        .map_err(|e| CliError::env(format!("cannot read {}: {e}", args.file.display())))?;
-    let name = args.file.display().to_string();
-    let captured = capture::read(&data).map_err(|e| CliError::invalid(format!("{name}: {e}")))?;
-    let exchanges = exchange::pair(&captured.datagrams, captured.first_time.unwrap_or_default());
-    let report = report::build(&name, &captured, exchanges, filter.as_deref());
-    if args.json {
-        let s = serde_json::to_string_pretty(&report)
-            .map_err(|e| CliError::env(format!("JSON output: {e}")))?;
-        println!("{s}");
+    let stdin = args.file.as_os_str() == "-";
+    let (input, name, size): (Box<dyn Read + Send>, String, Option<u64>) = if stdin {
+        (Box::new(io::stdin()), "standard input".to_string(), None)
     } else {
-        print!("{}", report::render(&report));
+        let file = File::open(&args.file)
+            .map_err(|e| CliError::env(format!("cannot read {}: {e}", args.file.display())))?;
+        let size = file.metadata().ok().map(|m| m.len());
+        (Box::new(file), args.file.display().to_string(), size)
+    };
+    let mut capture = Capture::open(BufReader::with_capacity(1 << 16, input), args.window)
+        .map_err(|e| match e {
+            CaptureError::Io { .. } => CliError::env(format!("{name}: {e}")),
+            other => CliError::invalid(format!("{name}: {other}")),
+        })?;
+    let mode = match (args.json, args.json_lines) {
+        (_, true) => Mode::JsonLines,
+        (true, _) => Mode::Json,
+        _ => Mode::Text,
+    };
+    let progress = size.filter(|_| io::stderr().is_terminal()).map(|len| {
+        let bar = indicatif::ProgressBar::new(len);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let mut out = Output::new(mode, args.summary, filter.clone());
+    loop {
+        let (closed, ended) = capture.step(STEP);
+        if let Some(bar) = &progress {
+            bar.set_position(capture.offset());
+        }
+        if out.clients(&closed).is_err() {
+            // A closed standard output (`| head`) ends the run quietly.
+            return Ok(());
+        }
+        if ended {
+            break;
+        }
     }
-    if let Some(e) = &captured.error {
-        return Err(CliError::invalid(format!("{name}: {e}")));
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
     }
-    if args.strict && report.any_client_error() {
-        return Err(CliError::invalid(
-            "--strict: at least one client has an error finding (see above)",
-        ));
+    let summary = capture.summary(&name);
+    let failing = out.failing();
+    if out.finish(summary).is_err() {
+        return Ok(());
+    }
+    if let Some(e) = capture.error() {
+        return Err(match e {
+            CaptureError::Io { .. } => CliError::env(format!("{name}: {e}")),
+            other => CliError::invalid(format!("{name}: {other}")),
+        });
+    }
+    if args.strict && failing > 0 {
+        return Err(CliError::invalid(format!(
+            "--strict: {failing} client(s) are not provisioned as they should be (see above)"
+        )));
     }
     Ok(())
 }

@@ -185,7 +185,7 @@ fn api_decode(r: &DecodeRequest) -> Answer {
         );
     }
     let report = decode(&bytes, r.kind);
-    let malformed = crate::annotate::has_error(&report.all_findings());
+    let malformed = ucprov_inspect::has_error(&report.all_findings());
     json_answer(
         StatusCode::OK,
         &DecodeAnswer {

@@ -1,0 +1,221 @@
+//! What the capture engine reports: per client, its exchanges and verdict; per capture, the
+//! totals. The JSON form is these structs serialised; every object spells each key once.
+
+use std::net::{Ipv4Addr, SocketAddrV4};
+
+use serde::Serialize;
+
+use super::link::FrameNote;
+use super::reader::Format;
+use super::time::Timestamp;
+use crate::finding::{Finding, Severity};
+use crate::message::{ReplyInspection, RequestInspection};
+
+/// Where and when a message was seen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Seen {
+    pub frame: u64,
+    /// Seconds since the capture's first frame.
+    pub time: f64,
+    pub timestamp: Timestamp,
+    pub src: SocketAddrV4,
+    pub dst: SocketAddrV4,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vlan: Option<u16>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Request {
+    pub seen: Seen,
+    #[serde(flatten)]
+    pub message: RequestInspection,
+    /// Frames that carried the same message again (retransmissions, relay forwards).
+    pub copies: Vec<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reply {
+    pub seen: Seen,
+    #[serde(flatten)]
+    pub message: ReplyInspection,
+}
+
+impl Reply {
+    /// Who answered: the server identifier when given, else the source address.
+    pub fn server(&self) -> Ipv4Addr {
+        self.message.server_id.unwrap_or(*self.seen.src.ip())
+    }
+}
+
+/// One request with every reply to it, and what they mean.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exchange {
+    pub request: Request,
+    pub replies: Vec<Reply>,
+    /// Later exchanges identical to this one (same request, same answers, same findings),
+    /// folded in so a phone that asks every minute is one line, not a thousand.
+    pub repeats: u64,
+    /// The last frame of the last folded repeat.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_repeat_frame: Option<u64>,
+    pub findings: Vec<Finding>,
+}
+
+/// A client's verdict, with how bad it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    Provisioned,
+    ServersDisagree,
+    BadOption43,
+    BadOption120,
+    MalformedPacket,
+    NoReply,
+    No43Or120,
+    MisdirectedReply,
+    NoProvisioning,
+    NotMsUcClient,
+    RogueDetectionProbe,
+    ReplyOnly,
+}
+
+impl Verdict {
+    pub fn text(self) -> &'static str {
+        match self {
+            Verdict::Provisioned => "provisioned",
+            Verdict::ServersDisagree => "servers disagree",
+            Verdict::BadOption43 => "bad option 43",
+            Verdict::BadOption120 => "bad option 120",
+            Verdict::MalformedPacket => "malformed packet",
+            Verdict::NoReply => "no reply",
+            Verdict::No43Or120 => "no 43/120",
+            Verdict::MisdirectedReply => "misdirected reply",
+            Verdict::NoProvisioning => "no provisioning",
+            Verdict::NotMsUcClient => "not MS-UC-Client",
+            Verdict::RogueDetectionProbe => "rogue-detection probe",
+            Verdict::ReplyOnly => "reply only",
+        }
+    }
+
+    /// Whether the verdict means a device is not being provisioned as it should.
+    pub fn is_failure(self) -> bool {
+        !matches!(
+            self,
+            Verdict::Provisioned
+                | Verdict::NotMsUcClient
+                | Verdict::RogueDetectionProbe
+                | Verdict::ReplyOnly
+        )
+    }
+}
+
+/// Everything one client hardware address did while it was in flight.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClientReport {
+    pub mac: String,
+    /// Every option 60 the client sent, in order of first use.
+    pub vendor_classes: Vec<String>,
+    /// Requests seen, folded repeats included.
+    pub requests: u64,
+    /// Of those, the ones with at least one reply.
+    pub answered: u64,
+    pub servers: Vec<Ipv4Addr>,
+    /// From the first MS-UC-Client reply with a valid option 43: what the device would use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisioning_url: Option<String>,
+    pub registrars: Vec<String>,
+    pub verdict: String,
+    pub verdict_code: Verdict,
+    pub first_frame: u64,
+    pub last_frame: u64,
+    pub exchanges: Vec<Exchange>,
+    /// Replies to this client whose request is not in the capture.
+    pub unmatched_replies: Vec<Reply>,
+    /// Findings of the unmatched replies.
+    pub reply_findings: Vec<Finding>,
+}
+
+impl ClientReport {
+    /// Every finding, each with the frame it came from.
+    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
+        self.exchanges
+            .iter()
+            .flat_map(|e| &e.findings)
+            .chain(&self.reply_findings)
+    }
+
+    pub fn worst(&self) -> Option<Severity> {
+        self.findings().map(|f| f.severity).max()
+    }
+}
+
+/// A datagram on the DHCP ports that the codec rejected.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Malformed {
+    pub frame: u64,
+    pub src: SocketAddrV4,
+    pub dst: SocketAddrV4,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
+    pub error: Finding,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnsupportedLink {
+    pub link_type: u16,
+    pub name: String,
+    pub frames: u64,
+}
+
+/// The capture as a whole, once it has been read.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    pub file: String,
+    pub format: Format,
+    pub link_types: Vec<String>,
+    pub frames: u64,
+    /// UDP datagrams to or from port 67 or 68.
+    pub dhcp_datagrams: u64,
+    /// Of those, the ones with a readable DHCP header.
+    pub dhcp_messages: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_frame_utc: Option<String>,
+    pub clients: u64,
+    /// Clients whose verdict is a failure.
+    pub failing_clients: u64,
+    pub malformed_count: u64,
+    /// The first malformed datagrams (at most [`super::engine::KEEP_NOTES`]).
+    pub malformed: Vec<Malformed>,
+    pub frame_note_count: u64,
+    pub frame_notes: Vec<FrameNote>,
+    pub unsupported_link_types: Vec<UnsupportedLink>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub capture_error: Option<String>,
+}
+
+/// One line of the summary table: what is kept of a client after its report is written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClientRow {
+    pub mac: String,
+    pub vendor_classes: Vec<String>,
+    pub requests: u64,
+    pub answered: u64,
+    pub servers: Vec<Ipv4Addr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provisioning_url: Option<String>,
+    pub verdict: String,
+}
+
+impl ClientReport {
+    pub fn row(&self) -> ClientRow {
+        ClientRow {
+            mac: self.mac.clone(),
+            vendor_classes: self.vendor_classes.clone(),
+            requests: self.requests,
+            answered: self.answered,
+            servers: self.servers.clone(),
+            provisioning_url: self.provisioning_url.clone(),
+            verdict: self.verdict.clone(),
+        }
+    }
+}

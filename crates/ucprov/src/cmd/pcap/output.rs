@@ -1,0 +1,143 @@
+//! Writing a capture's reports as they close: text blocks, one JSON document written in
+//! pieces (so the whole report is never held), or JSON lines.
+
+use std::io::{self, BufWriter, Stdout, Write};
+
+use serde::Serialize;
+use ucprov_inspect::capture::report::ClientRow;
+use ucprov_inspect::capture::{ClientReport, Summary};
+use ucprov_inspect::render::capture as text;
+
+/// The version of the JSON shapes `pcap --json` and `--json-lines` write.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Text,
+    Json,
+    JsonLines,
+}
+
+pub struct Output {
+    mode: Mode,
+    summary_only: bool,
+    filter: Option<String>,
+    out: BufWriter<Stdout>,
+    rows: Vec<ClientRow>,
+    failing: u64,
+    written: usize,
+}
+
+#[derive(Serialize)]
+struct Line<'a, T: Serialize> {
+    record: &'static str,
+    schema_version: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+fn to_io(e: serde_json::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+/// One JSON line: which record it is, the schema version, then the body's fields.
+fn line<T: Serialize>(out: &mut impl Write, record: &'static str, body: &T) -> io::Result<()> {
+    let line = Line {
+        record,
+        schema_version: SCHEMA_VERSION,
+        body,
+    };
+    serde_json::to_writer(&mut *out, &line).map_err(to_io)?;
+    out.write_all(b"\n")
+}
+
+impl Output {
+    pub fn new(mode: Mode, summary_only: bool, filter: Option<String>) -> Self {
+        Output {
+            mode,
+            summary_only,
+            filter,
+            out: BufWriter::new(io::stdout()),
+            rows: Vec::new(),
+            failing: 0,
+            written: 0,
+        }
+    }
+
+    /// Clients whose verdict is a failure, among those reported.
+    pub fn failing(&self) -> u64 {
+        self.failing
+    }
+
+    pub fn clients(&mut self, closed: &[ClientReport]) -> io::Result<()> {
+        for c in closed {
+            if self.filter.as_deref().is_some_and(|f| f != c.mac) {
+                continue;
+            }
+            if c.verdict_code.is_failure() {
+                self.failing += 1;
+            }
+            let row = c.row();
+            match self.mode {
+                Mode::Text if !self.summary_only => {
+                    writeln!(self.out, "{}", text::client(c))?;
+                }
+                Mode::Text => {}
+                Mode::Json => {
+                    let prefix = if self.written == 0 {
+                        format!("{{\"schema_version\":{SCHEMA_VERSION},\"clients\":[")
+                    } else {
+                        ",".to_string()
+                    };
+                    self.out.write_all(prefix.as_bytes())?;
+                    if self.summary_only {
+                        serde_json::to_writer(&mut self.out, &row).map_err(to_io)?;
+                    } else {
+                        serde_json::to_writer(&mut self.out, c).map_err(to_io)?;
+                    }
+                }
+                Mode::JsonLines if self.summary_only => line(&mut self.out, "client", &row)?,
+                Mode::JsonLines => line(&mut self.out, "client", c)?,
+            }
+            self.written += 1;
+            self.rows.push(row);
+        }
+        self.out.flush()
+    }
+
+    pub fn finish(mut self, mut summary: Summary) -> io::Result<()> {
+        if let Some(f) = &self.filter {
+            summary
+                .malformed
+                .retain(|m| m.mac.as_deref() == Some(f.as_str()));
+            summary.malformed_count = summary.malformed.len() as u64;
+            summary.clients = self.rows.len() as u64;
+            summary.failing_clients = self.failing;
+        }
+        match self.mode {
+            Mode::Text => {
+                write!(
+                    self.out,
+                    "{}",
+                    text::summary(&summary, &self.rows, self.filter.as_deref())
+                )?;
+            }
+            Mode::Json => {
+                let head = if self.written == 0 {
+                    format!("{{\"schema_version\":{SCHEMA_VERSION},\"clients\":[],")
+                } else {
+                    "],".to_string()
+                };
+                self.out.write_all(head.as_bytes())?;
+                // The summary's fields close the same object, after the clients.
+                let body = serde_json::to_string(&summary).map_err(to_io)?;
+                let inner = body.strip_prefix('{').unwrap_or(&body);
+                self.out.write_all(b"\"summary\":{")?;
+                self.out.write_all(inner.as_bytes())?;
+                self.out.write_all(b"}\n")?;
+            }
+            Mode::JsonLines => line(&mut self.out, "summary", &summary)?,
+        }
+        self.out.flush()
+    }
+}
