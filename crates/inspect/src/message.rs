@@ -11,6 +11,7 @@ use ucprov_wire::profile::MsUcProfile;
 use crate::finding::{Finding, Kind};
 use crate::option120::{self, Option120Inspection};
 use crate::option43::{self, Option43Inspection, ReadAs, Vendor};
+use crate::options::joined_note;
 use crate::rules::agreement::Provisions;
 use crate::rules::rogue::is_rogue_detection;
 
@@ -166,12 +167,19 @@ impl ReplyInspection {
         };
         let o43 = set.get(code::VENDOR_SPECIFIC);
         let o120 = set.get(code::SIP_SERVERS);
-        let option43 = o43
+        let mut option43 = o43
             .as_deref()
             .map(|v| option43::inspect(v, at(code::VENDOR_SPECIFIC), None, vendor));
-        let option120 = o120
+        let mut option120 = o120
             .as_deref()
             .map(|v| option120::inspect(v, at(code::SIP_SERVERS)));
+        if let (Some(o), Some(note)) = (option43.as_mut(), joined_note(&set, code::VENDOR_SPECIFIC))
+        {
+            o.findings.insert(0, note);
+        }
+        if let (Some(o), Some(note)) = (option120.as_mut(), joined_note(&set, code::SIP_SERVERS)) {
+            o.findings.insert(0, note);
+        }
         let provisioning_url = option43.as_ref().and_then(|r| r.provisioning_url.clone());
         let registrars = option120
             .as_ref()

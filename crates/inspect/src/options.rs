@@ -37,21 +37,15 @@ pub fn rows(set: &OptionSet<'_>, vendor: Vendor<'_>) -> Vec<OptionRow> {
             let parts: Vec<_> = set.parts(c).collect();
             let first = parts.first()?;
             // Nested offsets are exact only when the value sits in one piece.
-            let base = if parts.len() == 1 { first.offset + 2 } else { 0 };
+            let base = if parts.len() == 1 {
+                first.offset + 2
+            } else {
+                0
+            };
             let mut o43 =
                 (c == code::VENDOR_SPECIFIC).then(|| option43::inspect(&value, base, None, vendor));
             let mut o120 = (c == code::SIP_SERVERS).then(|| option120::inspect(&value, base));
-            if parts.len() > 1 {
-                let at: Vec<String> = parts.iter().map(|p| p.offset.to_string()).collect();
-                let note = Finding::note(
-                    Kind::Explanation,
-                    format!(
-                        "option {c} was joined from {} instances at bytes {} (RFC 3396, or Microsoft option 250); offsets inside it count from the start of the joined value",
-                        parts.len(),
-                        at.join(", ")
-                    ),
-                )
-                .field(format!("option {c}"));
+            if let Some(note) = joined_note(set, c) {
                 if let Some(r) = o43.as_mut() {
                     r.findings.insert(0, note.clone());
                 }
@@ -72,6 +66,22 @@ pub fn rows(set: &OptionSet<'_>, vendor: Vendor<'_>) -> Vec<OptionRow> {
             })
         })
         .collect()
+}
+
+/// Why offsets inside an option count from its joined value: it came in several instances.
+pub fn joined_note(set: &OptionSet<'_>, c: u8) -> Option<Finding> {
+    let at: Vec<String> = set.parts(c).map(|p| p.offset.to_string()).collect();
+    (at.len() > 1).then(|| {
+        Finding::note(
+            Kind::Explanation,
+            format!(
+                "option {c} was joined from {} instances at bytes {} (RFC 3396, or Microsoft option 250); offsets inside it count from the start of the joined value",
+                at.len(),
+                at.join(", ")
+            ),
+        )
+        .field(format!("option {c}"))
+    })
 }
 
 /// Every finding inside the rows.

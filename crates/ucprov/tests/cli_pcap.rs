@@ -303,19 +303,22 @@ fn seed_exchange_json_says_what_the_text_says() {
     let v = json(&r);
     let c = &v["clients"][0];
     assert_eq!(c["mac"], "00:04:f2:aa:bb:cc");
-    assert_eq!(c["vendor_class"], "MS-UC-Client");
+    assert_eq!(c["vendor_classes"][0], "MS-UC-Client");
     assert_eq!(c["verdict"], "provisioned");
     assert_eq!(c["provisioning_url"], SEED_URL);
     assert_eq!(c["registrars"][0], "lync.schertz.local");
     assert_eq!(c["servers"][0], "192.0.2.1");
-    let t = &c["transactions"][0];
+    let t = &c["exchanges"][0];
     assert_eq!(t["request"]["message_type"], "DHCPINFORM");
     assert_eq!(t["request"]["asks_43"], true);
     assert_eq!(t["request"]["asks_120"], true);
     assert_eq!(t["replies"][0]["seen"]["frame"], 2);
     assert_eq!(t["replies"][0]["seen"]["dst"], "192.0.2.10:68");
-    assert_eq!(v["dhcp_messages"], 2);
-    assert_eq!(v["first_frame_utc"], "2024-05-01 10:00:00.000000 UTC");
+    assert_eq!(v["summary"]["dhcp_messages"], 2);
+    assert_eq!(
+        v["summary"]["first_frame_utc"],
+        "2024-05-01 10:00:00.000000 UTC"
+    );
 }
 
 #[test]
@@ -329,7 +332,7 @@ fn big_endian_pcap_and_pcapng_read_the_same() {
         let v = json(&r);
         assert_eq!(v["clients"][0]["provisioning_url"], SEED_URL, "{name}");
         assert_eq!(
-            v["clients"][0]["transactions"][0]["replies"][0]["seen"]["time"], 0.0015,
+            v["clients"][0]["exchanges"][0]["replies"][0]["seen"]["time"], 0.0015,
             "{name}"
         );
     }
@@ -370,9 +373,10 @@ fn two_servers_answering_differently_is_a_conflict() {
         r.stderr
     );
     assert!(r.stdout.contains("servers disagree"), "{}", r.stdout);
-    assert!(r.stdout.contains("192.0.2.66 (frame 2) says https://rogue.example.test:443/CertProv/CertProvisioningService.svc; 192.0.2.1 (frame 3) says https://lync.schertz.local"), "{}", r.stdout);
+    assert!(r.stdout.contains("servers 192.0.2.66 and 192.0.2.1 answer the same DHCPINFORM differently: option 43 sub-option 3 (WebServerFqdn): rogue.example.test (frame 2) vs lync.schertz.local (frame 3)"), "{}", r.stdout);
     assert!(
-        r.stdout.contains("different option 120: 192.0.2.66 (frame 2) says rogue.example.test; 192.0.2.1 (frame 3) says lync.schertz.local"),
+        r.stdout
+            .contains("option 120: rogue.example.test (frame 2) vs lync.schertz.local (frame 3)"),
         "{}",
         r.stdout
     );
@@ -402,7 +406,7 @@ fn unanswered_inform_is_an_error_finding() {
     assert_eq!(c["verdict"], "no reply");
     assert_eq!(c["requests"], 1, "a retransmission is the same transaction");
     assert_eq!(c["answered"], 0);
-    assert_eq!(c["transactions"][0]["request"]["copies"][0], 2);
+    assert_eq!(c["exchanges"][0]["request"]["copies"][0], 2);
     let f = &c["findings"][0];
     assert_eq!(f["kind"], "no_reply");
     assert_eq!(f["severity"], "error");
@@ -509,7 +513,7 @@ fn linux_cooked_captures_v1_and_v2() {
         assert_eq!(r.code, 0, "{name}: {}", r.stderr);
         let v = json(&r);
         assert_eq!(v["clients"][0]["provisioning_url"], SEED_URL, "{name}");
-        assert_eq!(v["dhcp_messages"], 2, "{name}");
+        assert_eq!(v["summary"]["dhcp_messages"], 2, "{name}");
     }
 }
 
@@ -612,7 +616,7 @@ fn windows_rogue_detection_inform_is_called_out() {
     let r = run_on("probe.pcap", &pcap(1, &frames, false), &["--json"]);
     let c = &json(&r)["clients"][0];
     assert_eq!(c["verdict"], "rogue-detection probe");
-    assert_eq!(c["transactions"][0]["request"]["rogue_detection"], true);
+    assert_eq!(c["exchanges"][0]["request"]["rogue_detection"], true);
     let kinds: Vec<&str> = c["findings"]
         .as_array()
         .unwrap()
@@ -686,7 +690,28 @@ fn replies_to_the_wrong_place_per_rfc2131() {
         wrong,
         vec![("warning".to_string(), 2), ("error".to_string(), 3)]
     );
-    assert_eq!(v["clients"][0]["verdict"], "misdirected reply");
+    // The broadcast to port 68 still reaches the phone: it is provisioned, and the reply to
+    // port 67 stays an error finding of its exchange.
+    assert_eq!(v["clients"][0]["verdict"], "provisioned");
+
+    // When the only reply goes where the phone cannot hear it, the phone is not provisioned.
+    let frames = vec![
+        inform_frame(0, &inform(xid, Some(b"MS-UC-Client"))),
+        eth_frame(
+            200,
+            SERVER_MAC,
+            CLIENT_MAC,
+            sa(SERVER, 67),
+            sa(CLIENT, 67),
+            &a,
+        ),
+    ];
+    let v = json(&run_on("dest1.pcap", &pcap(1, &frames, false), &["--json"]));
+    assert_eq!(
+        v["clients"][0]["verdict"], "misdirected reply",
+        "{:#}",
+        v["clients"][0]["findings"]
+    );
 
     // Relayed: the reply must go to giaddr, port 67.
     let mut relayed = inform(42, Some(b"MS-UC-Client"));
@@ -723,7 +748,7 @@ fn replies_to_the_wrong_place_per_rfc2131() {
         f["message"]
             .as_str()
             .unwrap()
-            .contains("RFC 2131 §4.3.5 says 192.0.2.254:67 (to the relay at giaddr)"),
+            .contains("RFC 2131 §4.1 says 192.0.2.254:67 (to the relay at giaddr)"),
         "{f:#}"
     );
 }
@@ -731,6 +756,7 @@ fn replies_to_the_wrong_place_per_rfc2131() {
 #[test]
 fn malformed_dhcp_packets_are_counted_with_frame_and_codec_error() {
     let good = inform(51, Some(b"MS-UC-Client")).to_bytes().unwrap();
+    let other = inform(52, Some(b"MS-UC-Client")).to_bytes().unwrap();
     let frames = vec![
         eth_frame(
             0,
@@ -746,7 +772,16 @@ fn malformed_dhcp_packets_are_counted_with_frame_and_codec_error() {
             BCAST,
             sa(CLIENT, 68),
             sa(Ipv4Addr::BROADCAST, 67),
-            &good[..243],
+            &good[..244],
+        ),
+        // Whole options without the end option: a warning on the message, not malformed.
+        eth_frame(
+            20,
+            CLIENT_MAC,
+            BCAST,
+            sa(CLIENT, 68),
+            sa(Ipv4Addr::BROADCAST, 67),
+            &other[..243],
         ),
     ];
     let r = run_on("bad.pcap", &pcap(1, &frames, false), &[]);
@@ -757,7 +792,7 @@ fn malformed_dhcp_packets_are_counted_with_frame_and_codec_error() {
         r.stdout
     );
     let v = json(&run_on("bad.pcap", &pcap(1, &frames, false), &["--json"]));
-    let m = v["malformed"].as_array().unwrap();
+    let m = v["summary"]["malformed"].as_array().unwrap();
     assert_eq!(m[0]["frame"], 1);
     assert!(
         m[0].get("mac").is_none(),
@@ -766,4 +801,15 @@ fn malformed_dhcp_packets_are_counted_with_frame_and_codec_error() {
     assert_eq!(m[1]["frame"], 2);
     assert_eq!(m[1]["mac"], "00:04:f2:aa:bb:cc");
     assert_eq!(m[1]["error"]["offset"], 243, "{:#}", m[1]);
+    assert_eq!(m.len(), 2, "{m:#?}");
+    let c = &v["clients"][0];
+    let missing_end: Vec<&serde_json::Value> = c["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["kind"] == "missing_end")
+        .collect();
+    assert_eq!(missing_end.len(), 1, "{:#}", c["findings"]);
+    assert_eq!(missing_end[0]["severity"], "warning");
+    assert_eq!(missing_end[0]["frame"], 3);
 }

@@ -363,9 +363,17 @@ pub fn client(
         .map(|r| r.message.registrars.clone())
         .unwrap_or_default();
     let phone_findings = phone.iter().flat_map(|e| &e.findings);
+    // Provisioned: a reply with a valid profile that also reached the device (a reply sent
+    // where RFC 2131 does not send it never arrives), and no server contradicting it.
+    let reached = |e: &Exchange, r: &Reply| {
+        r.message.provisioned()
+            && !e.findings.iter().any(|f| {
+                f.kind == Kind::WrongDestination && f.is_error() && f.frame == Some(r.seen.frame)
+            })
+    };
     let provisioned = phone
         .iter()
-        .any(|e| e.replies.iter().any(|r| r.message.provisioned()))
+        .any(|e| e.replies.iter().any(|r| reached(e, r)))
         && !phone_findings
             .clone()
             .any(|f| f.kind == Kind::ConflictingServers && f.is_error());
@@ -390,6 +398,12 @@ pub fn client(
         Verdict::NotMsUcClient
     };
     let count = |e: &Exchange| 1 + e.repeats;
+    let findings = exchanges
+        .iter()
+        .flat_map(|e| &e.findings)
+        .chain(&reply_findings_list)
+        .cloned()
+        .collect();
     ClientReport {
         mac,
         vendor_classes,
@@ -409,5 +423,6 @@ pub fn client(
         exchanges,
         unmatched_replies: unmatched,
         reply_findings: reply_findings_list,
+        findings,
     }
 }

@@ -100,6 +100,10 @@ pub struct Reader<R> {
     input: R,
     framing: Framing,
     buf: Vec<u8>,
+    /// A second buffer reads go through, kept to spare an allocation per record.
+    spare: Vec<u8>,
+    /// `buf` holds the first bytes of the next unit already (the file header, for pcapng).
+    carry: bool,
     /// Bytes of the file consumed so far.
     offset: u64,
     /// Records (pcap) or blocks (pcapng) read, for error messages.
@@ -188,6 +192,8 @@ impl<R: BufRead> Reader<R> {
                 interfaces: Vec::new(),
             },
             buf: Vec::new(),
+            spare: Vec::new(),
+            carry: false,
             offset: 0,
             units: 0,
             frames: 0,
@@ -198,6 +204,7 @@ impl<R: BufRead> Reader<R> {
             // The section header is read again as the first block.
             reader.buf = buf;
             reader.buf.truncate(got);
+            reader.carry = true;
             return Ok(reader);
         }
         let pcap = matches!(
@@ -290,22 +297,22 @@ impl<R: BufRead> Reader<R> {
         }
     }
 
-    /// Read `n` bytes of the next unit into `buf` (after `keep` bytes already there).
-    fn fill(&mut self, keep: usize, n: usize, unit: &'static str) -> Result<bool, CaptureError> {
-        let start = self.offset;
-        let mut more = Vec::new();
-        std::mem::swap(&mut more, &mut self.buf);
-        more.truncate(keep);
-        let mut tail = Vec::new();
-        let got =
-            read_exact_or_eof(&mut self.input, &mut tail, n - keep.min(n)).map_err(|source| {
-                CaptureError::Io {
-                    offset: start,
-                    source,
-                }
-            })?;
-        more.extend_from_slice(&tail[..got]);
-        self.buf = more;
+    /// Make `buf` hold the first `n` bytes of the unit that starts at `self.offset`, reading
+    /// what it does not hold yet. `false` when the input ended cleanly before the unit.
+    fn fill(&mut self, n: usize, unit: &'static str) -> Result<bool, CaptureError> {
+        let have = self.buf.len();
+        if have < n {
+            let mut tail = std::mem::take(&mut self.spare);
+            let got =
+                read_exact_or_eof(&mut self.input, &mut tail, n - have).map_err(|source| {
+                    CaptureError::Io {
+                        offset: self.offset + have as u64,
+                        source,
+                    }
+                })?;
+            self.buf.extend_from_slice(&tail[..got]);
+            self.spare = tail;
+        }
         if self.buf.is_empty() {
             return Ok(false);
         }
@@ -313,7 +320,7 @@ impl<R: BufRead> Reader<R> {
             return Err(CaptureError::Truncated {
                 unit,
                 number: self.units + 1,
-                offset: start,
+                offset: self.offset,
             });
         }
         Ok(true)
@@ -332,7 +339,8 @@ impl<R: BufRead> Reader<R> {
             return Ok(None);
         };
         let start = self.offset;
-        if !self.fill(0, header_len, "record")? {
+        self.buf.clear();
+        if !self.fill(header_len, "record")? {
             return Ok(None);
         }
         let caplen = usize::try_from(u32_at(&self.buf, 8, big_endian)).unwrap_or(usize::MAX);
@@ -344,7 +352,7 @@ impl<R: BufRead> Reader<R> {
                 detail: format!("it claims {caplen} captured bytes, more than any link carries"),
             });
         }
-        self.fill(header_len, header_len + caplen, "record")?;
+        self.fill(header_len + caplen, "record")?;
         self.units += 1;
         self.offset += (header_len + caplen) as u64;
         let (_, block) = parse(&self.buf).map_err(|e| CaptureError::Corrupt {
@@ -390,9 +398,11 @@ impl<R: BufRead> Reader<R> {
     fn next_pcapng_packet(&mut self) -> Result<Option<Found>, CaptureError> {
         loop {
             let start = self.offset;
-            // The file header's first bytes may already sit in the buffer.
-            let keep = self.buf.len().min(12);
-            if !self.fill(keep, 12, "block")? {
+            // The file's first bytes, read to tell the format, already sit in the buffer.
+            if !std::mem::take(&mut self.carry) {
+                self.buf.clear();
+            }
+            if !self.fill(12, "block")? {
                 return Ok(None);
             }
             let Framing::Pcapng { big_endian, .. } = &mut self.framing else {
@@ -404,15 +414,16 @@ impl<R: BufRead> Reader<R> {
             }
             let big = *big_endian;
             let total = usize::try_from(u32_at(&self.buf, 4, big)).unwrap_or(usize::MAX);
-            if !(12..=MAX_BLOCK).contains(&total) || total % 4 != 0 {
+            let least = if self.buf[..4] == PCAPNG_SHB { 28 } else { 12 };
+            if !(least..=MAX_BLOCK).contains(&total) || total % 4 != 0 {
                 return Err(CaptureError::Corrupt {
                     unit: "block",
                     number: self.units + 1,
                     offset: start,
-                    detail: format!("its length field says {total} bytes; a block is at least 12, a multiple of 4"),
+                    detail: format!("its length field says {total} bytes; a block is at least {least}, a multiple of 4"),
                 });
             }
-            self.fill(12, total, "block")?;
+            self.fill(total, "block")?;
             self.units += 1;
             self.offset += total as u64;
             let number = self.units;

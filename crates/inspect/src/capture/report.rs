@@ -132,20 +132,16 @@ pub struct ClientReport {
     /// Replies to this client whose request is not in the capture.
     pub unmatched_replies: Vec<Reply>,
     /// Findings of the unmatched replies.
+    #[serde(skip)]
     pub reply_findings: Vec<Finding>,
+    /// Every finding of the exchanges and the unmatched replies, each with its frame: the
+    /// same findings as under each exchange, in one list for filtering.
+    pub findings: Vec<Finding>,
 }
 
 impl ClientReport {
-    /// Every finding, each with the frame it came from.
-    pub fn findings(&self) -> impl Iterator<Item = &Finding> {
-        self.exchanges
-            .iter()
-            .flat_map(|e| &e.findings)
-            .chain(&self.reply_findings)
-    }
-
     pub fn worst(&self) -> Option<Severity> {
-        self.findings().map(|f| f.severity).max()
+        self.findings.iter().map(|f| f.severity).max()
     }
 }
 

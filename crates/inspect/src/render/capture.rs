@@ -102,8 +102,9 @@ pub fn summary(s: &Summary, rows: &[ClientRow], filter: Option<&str>) -> String 
     } else {
         out.push_str(&table(rows));
         out.push_str(&format!(
-            "\n{} clients, {} not provisioned as they should be. Offsets count from the first byte of the DHCP message (the UDP payload) in the frame named.\n",
+            "\n{} {}, {} not provisioned as they should be. Offsets count from the first byte of the DHCP message (the UDP payload) in the frame named.\n",
             rows.len(),
+            if rows.len() == 1 { "client" } else { "clients" },
             s.failing_clients
         ));
     }
