@@ -12,9 +12,11 @@ use std::time::{Duration, Instant};
 
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use serde::Serialize;
-use ucprov_wire::message::{DhcpMessage, MessageType, Packet, OP_BOOTREPLY};
-use ucprov_wire::profile::{Provisioning, VENDOR_CLASS};
-use ucprov_wire::{SipServers, VendorOptions};
+use ucprov_inspect::rules::agreement::{compare, Provisions};
+use ucprov_inspect::{ReplyInspection, Vendor};
+use ucprov_wire::message::{code, DhcpMessage, MessageType, Packet, OP_BOOTREPLY};
+use ucprov_wire::profile::{MsUcProfile, Provisioning, VENDOR_CLASS};
+use ucprov_wire::SipServers;
 
 use crate::procstat::cpu_seconds;
 
@@ -71,28 +73,40 @@ impl Load {
 #[derive(Debug, Clone)]
 pub struct Expected {
     option43: Vec<u8>,
-    suboptions: Vec<(u8, Vec<u8>)>,
     option120: Vec<u8>,
-    sip: SipServers,
+    profile: MsUcProfile,
+    registrars: Vec<String>,
 }
 
 impl Expected {
     pub fn new(p: &Provisioning) -> Result<Self, String> {
         let option43 = p.option43().map_err(|e| format!("seed option 43: {e}"))?;
         let option120 = p.option120().map_err(|e| format!("seed option 120: {e}"))?;
-        let mut suboptions = p.profile.suboptions();
-        suboptions.sort();
+        let registrars = match &p.sip_servers {
+            SipServers::Names(n) => n.clone(),
+            SipServers::Addresses(a) => a.iter().map(ToString::to_string).collect(),
+        };
         Ok(Expected {
             option43,
-            suboptions,
             option120,
-            sip: p.sip_servers.clone(),
+            profile: p.profile.clone(),
+            registrars,
         })
     }
 
+    fn provisions(&self) -> Provisions<'_> {
+        Provisions {
+            option43: Some(&self.option43),
+            profile: Some(&self.profile),
+            option120: Some(&self.option120),
+            registrars: &self.registrars,
+        }
+    }
+
     /// Why `reply` is not a correct answer, or `Ok`. Peers may reorder option 43's
-    /// sub-options, add an end byte or split options (RFC 3396): the check is semantic, with a
-    /// byte-compare fast path for the common case.
+    /// sub-options, add an end byte, compress 120 or split options (RFC 3396): the check is
+    /// `inspect`'s agreement rule, with a byte-compare fast path for the common case so the
+    /// generator thread stays cheap.
     pub fn check(&self, reply: &[u8]) -> Result<(), String> {
         let p = Packet::new_checked(reply).map_err(|e| format!("not a DHCP message: {e}"))?;
         if p.op() != OP_BOOTREPLY {
@@ -102,34 +116,24 @@ impl Expected {
             return Err(format!("yiaddr {} on an INFORM reply", p.yiaddr()));
         }
         let options = p.options().map_err(|e| format!("options: {e}"))?;
-        let kind = options
-            .get(53)
-            .and_then(|t| t.first().copied())
-            .map(MessageType::from_u8);
+        let kind = options.message_type();
         if kind != Some(MessageType::Ack) {
             return Err(format!("message type {kind:?}"));
         }
-        let o43 = options.get(43).ok_or("no option 43")?;
-        if *o43 != self.option43[..] {
-            let vendor = VendorOptions::parse(&o43);
-            if vendor.error.is_some() || vendor.trailing != 0 {
-                return Err(format!("option 43 does not walk: {:?}", vendor.error));
-            }
-            let mut got: Vec<(u8, Vec<u8>)> = vendor
-                .items
-                .into_iter()
-                .map(|s| (s.code, s.value))
-                .collect();
-            got.sort();
-            if got != self.suboptions {
-                return Err("option 43 sub-options differ from the profile".into());
-            }
+        let o43 = options.get(code::VENDOR_SPECIFIC).ok_or("no option 43")?;
+        let o120 = options.get(code::SIP_SERVERS).ok_or("no option 120")?;
+        if *o43 == self.option43[..] && *o120 == self.option120[..] {
+            return Ok(());
         }
-        let o120 = options.get(120).ok_or("no option 120")?;
-        if *o120 != self.option120[..] && SipServers::parse(&o120).as_ref() != Ok(&self.sip) {
-            return Err("option 120 names differ from the profile".into());
+        let got = ReplyInspection::of(&p, Vendor::MsUcClient);
+        let agreement = compare(&self.provisions(), &got.provisions());
+        match agreement.conflicts.first() {
+            None => Ok(()),
+            Some(d) => Err(format!(
+                "{} differs from the profile: {:?}",
+                d.field, d.second
+            )),
         }
-        Ok(())
     }
 }
 
@@ -162,6 +166,13 @@ pub struct Stats {
     pub generator_cpu_s: Option<f64>,
     /// The first wrong reply's fault, to debug a config rather than guess.
     pub first_wrong: Option<String>,
+}
+
+/// Rewrite a request template's transaction id through the codec view.
+fn set_xid(template: &mut [u8], xid: u32) {
+    if let Ok(mut p) = Packet::new_checked(template) {
+        p.set_xid(xid);
+    }
 }
 
 /// Nearest-rank percentile of sorted values.
@@ -249,7 +260,7 @@ impl Generator {
             let xid = PROBE_BIT | n;
             let client = &mut self.clients[0];
             let mut request = client.template.clone();
-            request[4..8].copy_from_slice(&xid.to_be_bytes());
+            set_xid(&mut request, xid);
             // The server may not be bound yet: a refused send is just "not ready".
             let _ = client.socket.send_to(&request, self.server);
             let tick = Instant::now();
@@ -384,7 +395,7 @@ impl Generator {
                 let xid = self.next_xid;
                 // Wrap below the probe bit; at most a few million xids are used per run.
                 self.next_xid = (self.next_xid + 1) & !PROBE_BIT;
-                client.template[4..8].copy_from_slice(&xid.to_be_bytes());
+                set_xid(&mut client.template, xid);
                 match client.socket.send_to(&client.template, self.server) {
                     Ok(_) => {
                         client.outstanding.insert(xid, (Instant::now(), measured));
@@ -498,7 +509,7 @@ impl Generator {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use ucprov_wire::message::code;
+    use ucprov_wire::VendorOptions;
 
     fn seed() -> Expected {
         Expected::new(&Provisioning::new("lync.schertz.local", None)).unwrap()

@@ -10,7 +10,7 @@ use ucprov_pki::{analyze, summarize, CertSummary, ContainerFormat};
 
 use crate::http;
 use crate::net::ResolveMap;
-use crate::report::{Failure, Problem, Step};
+use crate::step::{Failure, Problem, Step};
 
 /// A pinned root thumbprint, SHA-1 (40 hex digits, what Windows shows) or SHA-256 (64).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -249,7 +249,7 @@ pub fn check(
     if step.problems.is_empty() {
         step.summary = format!(
             "{}, root {} is self-signed",
-            crate::decode::plural(r.certs.len(), "certificate"),
+            crate::step::plural(r.certs.len(), "certificate"),
             r.certs.last().map_or("?", |c| c.summary.subject.as_str())
         );
     } else if step

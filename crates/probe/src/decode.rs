@@ -1,17 +1,18 @@
-//! Step 2: decode each server's answer with the codec, pick the one a device would use, and
+//! Step 2: read each server's answer through `ucprov-inspect`, pick the one a device would use, and
 //! compare servers: two servers provisioning different values is a rogue or a mistake.
 
 use std::net::{Ipv4Addr, SocketAddr};
 
 use serde::Serialize;
+use ucprov_inspect::rules::agreement;
+use ucprov_inspect::{Kind, ReplyInspection, Vendor};
 use ucprov_wire::hex::HexStyle;
-use ucprov_wire::message::{code, MessageType, Packet};
+use ucprov_wire::message::{code, Packet};
+use ucprov_wire::options::OptionSet;
 use ucprov_wire::profile::MsUcProfile;
-use ucprov_wire::sip_servers::{parse_detail, ENCODING_ADDRESSES};
-use ucprov_wire::vendor::VendorOptions;
 
 use crate::dhcp::RawReply;
-use crate::report::{Failure, Problem};
+use crate::step::{plural, Failure, Problem};
 
 /// One option's data as it arrived.
 #[derive(Debug, Clone, Serialize)]
@@ -46,8 +47,11 @@ pub struct ServerAnswer {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provisioning_url: Option<String>,
     pub registrars: Vec<String>,
-    /// Why this answer cannot be used as is (already worded for the report).
+    /// Why this answer cannot be used as is: the error findings of `inspect`.
     pub errors: Vec<String>,
+    /// The reply as `inspect` read it: what the agreement rule compares.
+    #[serde(skip)]
+    pub inspection: Option<ReplyInspection>,
 }
 
 impl ServerAnswer {
@@ -58,29 +62,22 @@ impl ServerAnswer {
     }
 }
 
-fn option_data(p: &Packet<&[u8]>, code: u8) -> Option<OptionData> {
-    let set = p.options().ok()?;
+fn option_data(set: &OptionSet<'_>, code: u8) -> Option<OptionData> {
     let value = set.get(code)?;
     let parts: Vec<_> = set.parts(code).collect();
     Some(OptionData {
         hex: HexStyle::CONTIGUOUS.format(&value),
-        packet_offset: (parts.len() == 1).then(|| parts[0].offset + 2),
+        packet_offset: match parts.as_slice() {
+            [one] => Some(one.offset + 2),
+            _ => None,
+        },
         parts: parts.len(),
         bytes: value.into_owned(),
     })
 }
 
-fn where_(d: &OptionData, offset: usize) -> String {
-    match d.packet_offset {
-        Some(base) => format!(
-            "byte {} of the reply (byte {offset} of the option data)",
-            base + offset
-        ),
-        None => format!("byte {offset} of the joined option data"),
-    }
-}
-
-/// Decode one reply.
+/// Decode one reply: `inspect` reads it as the answer to an MS-UC-Client INFORM, which is
+/// what the probe sent.
 pub fn decode(index: usize, reply: &RawReply) -> ServerAnswer {
     let mut a = ServerAnswer {
         server: reply.from.ip().to_string(),
@@ -95,6 +92,7 @@ pub fn decode(index: usize, reply: &RawReply) -> ServerAnswer {
         provisioning_url: None,
         registrars: Vec::new(),
         errors: Vec::new(),
+        inspection: None,
     };
     let bytes: &[u8] = &reply.bytes;
     let packet = match Packet::new_checked(bytes) {
@@ -105,66 +103,44 @@ pub fn decode(index: usize, reply: &RawReply) -> ServerAnswer {
             return a;
         }
     };
-    let set = match packet.options() {
-        Ok(s) => s,
-        Err(e) => {
-            a.errors.push(format!(
-                "the reply's options are malformed at {e} (offsets count from the first byte of the reply)"
-            ));
-            return a;
-        }
-    };
-    if let Some([t]) = set.get(code::MESSAGE_TYPE).as_deref() {
-        a.message_type = MessageType::from_u8(*t).name().to_string();
-    }
-    if let Some([w, x, y, z]) = set.get(code::SERVER_ID).as_deref() {
-        let id = Ipv4Addr::new(*w, *x, *y, *z);
+    let r = ReplyInspection::of(&packet, Vendor::MsUcClient);
+    let set = packet.read_options().set;
+    a.message_type = r.message_type.clone();
+    if let Some(id) = r.server_id {
         a.server_id = Some(id);
         a.server = id.to_string();
     }
-    a.option43 = option_data(&packet, code::VENDOR_SPECIFIC);
-    a.option120 = option_data(&packet, code::SIP_SERVERS);
-    if let Some(d) = &a.option43 {
-        let v = VendorOptions::parse(&d.bytes);
-        match (&v.error, MsUcProfile::from_vendor_options(&v)) {
-            (Some(e), _) => a.errors.push(format!(
-                "option 43 is malformed at {}: {}: {}",
-                where_(d, e.offset),
-                e.field,
-                e.kind
-            )),
-            (None, Ok(p)) => {
-                a.provisioning_url = Some(p.provisioning_url());
-                a.profile = Some(p);
-            }
-            (None, Err(e)) => a.errors.push(match e.offset() {
-                Some(o) => format!(
-                    "option 43 is not a valid MS-UC-Client profile at {}: {e}",
-                    where_(d, o)
-                ),
-                None => format!("option 43 is not a valid MS-UC-Client profile: {e}"),
-            }),
-        }
-    }
-    if let Some(d) = &a.option120 {
-        match parse_detail(&d.bytes) {
-            Ok(detail) => {
-                a.registrars = detail.entries.iter().map(|e| e.text.clone()).collect();
-                if detail.encoding == ENCODING_ADDRESSES {
-                    a.errors.push(
-                        "option 120 lists IPv4 addresses (encoding 1); devices need the registrar FQDN because TLS checks the name"
-                            .into(),
-                    );
-                }
-            }
-            Err(e) => a.errors.push(format!(
-                "option 120 is malformed at {}: {}: {}",
-                where_(d, e.offset),
-                e.field,
-                e.kind
-            )),
-        }
-    }
+    a.option43 = option_data(&set, code::VENDOR_SPECIFIC);
+    a.option120 = option_data(&set, code::SIP_SERVERS);
+    a.profile = r.profile().cloned();
+    a.provisioning_url = r.provisioning_url.clone();
+    a.registrars = r.registrars.clone();
+    let labelled = r
+        .findings
+        .iter()
+        .map(|f| ("the reply", f))
+        .chain(
+            r.option43
+                .iter()
+                .flat_map(|o| &o.findings)
+                .map(|f| ("option 43", f)),
+        )
+        .chain(
+            r.option120
+                .iter()
+                .flat_map(|o| &o.findings)
+                .map(|f| ("option 120", f)),
+        );
+    a.errors = labelled
+        .filter(|(_, f)| f.is_error() || f.kind == Kind::UnusableSipServer)
+        .map(|(what, f)| {
+            format!(
+                "{what}: {} (offsets count from the first byte of the reply)",
+                f.message
+            )
+        })
+        .collect();
+    a.inspection = Some(r);
     a
 }
 
@@ -185,86 +161,17 @@ pub fn group(replies: &[RawReply]) -> Vec<ServerAnswer> {
     out
 }
 
-/// What differs between two answers, field by field, compared semantically: sub-option
-/// order and a trailing end byte aside (dnsmasq reverses the order and adds 0xFF).
+/// What differs between two answers, by `inspect`'s agreement rule: sub-option order, an end
+/// byte, compression and host-name case aside; extra sub-options reported but no conflict.
 pub fn differences(a: &ServerAnswer, b: &ServerAnswer) -> Vec<String> {
-    let mut out = Vec::new();
-    match (&a.profile, &b.profile) {
-        (Some(p), Some(q)) => {
-            // Host names compare case-insensitively (DNS); the rest byte for byte.
-            let fields = [
-                (
-                    "sub-option 1 (UCIdentifier)",
-                    &p.uc_identifier,
-                    &q.uc_identifier,
-                    false,
-                ),
-                (
-                    "sub-option 3 (WebServerFqdn)",
-                    &p.web_fqdn,
-                    &q.web_fqdn,
-                    true,
-                ),
-                ("sub-option 5 (CertProvRelPath)", &p.path, &q.path, false),
-            ];
-            for (name, x, y, fold) in fields {
-                let same = if fold {
-                    x.eq_ignore_ascii_case(y)
-                } else {
-                    x == y
-                };
-                if !same {
-                    out.push(format!("option 43 {name}: {x:?} vs {y:?}"));
-                }
-            }
-            if p.scheme != q.scheme {
-                out.push(format!(
-                    "option 43 sub-option 2 (URLScheme): {:?} vs {:?}",
-                    p.scheme.as_str(),
-                    q.scheme.as_str()
-                ));
-            }
-            if p.port != q.port {
-                out.push(format!(
-                    "option 43 sub-option 4 (WebServerPort): {} vs {}",
-                    p.port, q.port
-                ));
-            }
-        }
-        (None, None)
-            if a.option43.as_ref().map(|d| &d.bytes) == b.option43.as_ref().map(|d| &d.bytes) => {}
-        _ => out.push(format!("option 43: {} vs {}", describe43(a), describe43(b))),
-    }
-    let names = |s: &ServerAnswer| -> Vec<String> {
-        s.registrars
-            .iter()
-            .map(|r| r.to_ascii_lowercase())
-            .collect()
+    let (Some(x), Some(y)) = (&a.inspection, &b.inspection) else {
+        return vec!["a reply that is not a DHCP message".into()];
     };
-    if names(a) != names(b) || a.option120.is_some() != b.option120.is_some() {
-        out.push(format!(
-            "option 120: {} vs {}",
-            describe120(a),
-            describe120(b)
-        ));
-    }
-    out
-}
-
-fn describe43(a: &ServerAnswer) -> String {
-    match (&a.option43, &a.provisioning_url) {
-        (None, _) => "absent".into(),
-        (Some(_), Some(url)) => url.clone(),
-        (Some(d), None) => format!("invalid ({})", d.hex),
-    }
-}
-
-fn describe120(a: &ServerAnswer) -> String {
-    match &a.option120 {
-        None => "absent".into(),
-        Some(_) if a.registrars.is_empty() => "invalid".into(),
-        Some(_) => a.registrars.join(", "),
-    }
+    agreement::compare(&x.provisions(), &y.provisions())
+        .conflicts
+        .iter()
+        .map(|d| format!("{}: {:?} vs {:?}", d.field, d.first, d.second))
+        .collect()
 }
 
 /// The step-2 verdict: the answer a device would use (the first valid one that carries an
@@ -335,14 +242,6 @@ pub fn judge(answers: &[ServerAnswer]) -> Verdict {
     }
     problems.sort_by_key(|p| p.exit_code);
     Verdict { chosen, problems }
-}
-
-pub fn plural(n: usize, what: &str) -> String {
-    if n == 1 {
-        format!("1 {what}")
-    } else {
-        format!("{n} {what}s")
-    }
 }
 
 #[cfg(test)]

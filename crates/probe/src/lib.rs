@@ -45,6 +45,7 @@ pub mod iface;
 pub mod net;
 pub mod report;
 mod run;
+pub mod step;
 pub mod tls;
 
 use std::time::Duration;

@@ -3,9 +3,10 @@
 use ucprov_wire::profile::Scheme;
 
 use crate::chain::{self, ChainTarget};
-use crate::decode::{self, plural, ServerAnswer};
+use crate::decode::{self, ServerAnswer};
 use crate::dhcp::{self, DhcpConfig, ExchangeSummary, Target};
 use crate::report::{Failure, Problem, Report, Step, StepId};
+use crate::step::plural;
 use crate::tls::{self, TlsCheck, TlsTarget};
 use crate::{ProbeConfig, ProbeError};
 

@@ -14,7 +14,7 @@ use ucprov_pki::{summarize, Cert};
 
 use crate::chain::now_unix;
 use crate::net::ResolveMap;
-use crate::report::{Failure, Problem};
+use crate::step::{Failure, Problem};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TlsTarget {

@@ -7,16 +7,14 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
+use ucprov_inspect::rules::rogue::is_rogue_detection;
 use ucprov_wire::message::OP_BOOTREQUEST;
 use ucprov_wire::message::{code, DhcpMessage, MessageType, Packet, FLAG_BROADCAST, OP_BOOTREPLY};
 use ucprov_wire::tlv::EncodeError;
-use ucprov_wire::{DecodeError, VendorOptions};
+use ucprov_wire::DecodeError;
 
 use crate::config::{Config, ConfigError, MatchMode, VendorClass};
 use crate::reason::Reason;
-
-/// Windows' rogue-detection sub-option in option 43 ([MS-DHCPE] §2.2.2).
-pub const ROGUE_DETECTION_SUBOPTION: u8 = 0x5E;
 
 /// Where a datagram came from and how it reached us (from IP_PKTINFO).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,16 +209,8 @@ fn vendor_silence<T: AsRef<[u8]>>(
     if seen.vendor_class.is_some() {
         return (!seen.vendor_match.matches(class)).then_some(Reason::VendorClass);
     }
-    // Rare path (no option 60), so joining option 43 here costs nothing that matters.
-    let rogue = seen.has_43
-        && p.options()
-            .ok()
-            .and_then(|set| set.get(code::VENDOR_SPECIFIC))
-            .is_some_and(|v| {
-                VendorOptions::parse(&v)
-                    .get(ROGUE_DETECTION_SUBOPTION)
-                    .is_some()
-            });
+    // Rare path (no option 60), so reading the options again here costs nothing that matters.
+    let rogue = seen.has_43 && p.options().ok().is_some_and(|set| is_rogue_detection(&set));
     match (rogue, class.mode) {
         (true, _) => Some(Reason::RogueDetection),
         (false, MatchMode::Any) => None,

@@ -59,6 +59,8 @@ pub struct Engine {
     now: Timestamp,
     next_sweep: Timestamp,
     ready: Vec<ClientReport>,
+    /// Exchanges as they close, for live monitors; `None` unless asked for.
+    closed_exchanges: Option<Vec<ClosedExchange>>,
     pub dhcp_datagrams: u64,
     pub dhcp_messages: u64,
     pub malformed_count: u64,
@@ -77,11 +79,36 @@ impl Engine {
             now: Timestamp::default(),
             next_sweep: Timestamp::default(),
             ready: Vec::new(),
+            closed_exchanges: None,
             dhcp_datagrams: 0,
             dhcp_messages: 0,
             malformed_count: 0,
             malformed: Vec::new(),
         }
+    }
+
+    /// Also hand out every exchange as it closes, judged ([`Engine::take_closed_exchanges`]):
+    /// what a live monitor prints as it happens, before the client's report is due.
+    pub fn with_exchange_events(mut self) -> Self {
+        self.closed_exchanges = Some(Vec::new());
+        self
+    }
+
+    /// Exchanges closed since the last call (empty unless [`Engine::with_exchange_events`]).
+    pub fn take_closed_exchanges(&mut self) -> Vec<ClosedExchange> {
+        self.closed_exchanges
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Close what the window has passed, as of capture time `now`: a live reader calls this
+    /// when no packet has come for a while, so quiet clients still close.
+    pub fn tick(&mut self, now: Timestamp) {
+        if now > self.now {
+            self.now = now;
+        }
+        self.sweep(false);
     }
 
     pub fn first_time(&self) -> Option<Timestamp> {
@@ -249,6 +276,7 @@ impl Engine {
         let now = self.now;
         let expired = |t: Timestamp| all || now.since(t) > horizon as f64;
         let mut done: Vec<ClientState> = Vec::new();
+        let events = &mut self.closed_exchanges;
         let keys: Vec<Vec<u8>> = self
             .clients
             .iter_mut()
@@ -257,7 +285,14 @@ impl Engine {
                     c.open.drain(..).partition(|o| expired(o.last));
                 c.open = fresh;
                 for o in old {
-                    close_exchange(&mut c.closed, o.exchange);
+                    let judged = judge_exchange(o.exchange);
+                    if let Some(events) = events.as_mut() {
+                        events.push(ClosedExchange {
+                            mac: c.mac.clone(),
+                            exchange: judged.clone(),
+                        });
+                    }
+                    fold(&mut c.closed, judged);
                 }
                 (c.open.is_empty() && expired(c.last)).then(|| k.clone())
             })
@@ -280,9 +315,21 @@ impl Engine {
     }
 }
 
-/// Judge a closed exchange and keep it, or fold it into an identical earlier one.
-fn close_exchange(closed: &mut Vec<Exchange>, mut exchange: Exchange) {
+/// An exchange that has closed, with the client it belongs to.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClosedExchange {
+    pub mac: String,
+    #[serde(flatten)]
+    pub exchange: Exchange,
+}
+
+fn judge_exchange(mut exchange: Exchange) -> Exchange {
     exchange.findings = judge::exchange(&exchange);
+    exchange
+}
+
+/// Keep a judged exchange, or fold it into an identical earlier one.
+fn fold(closed: &mut Vec<Exchange>, exchange: Exchange) {
     let last = exchange
         .replies
         .iter()
