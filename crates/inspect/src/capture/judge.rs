@@ -392,8 +392,6 @@ pub fn client(
         Verdict::ReplyOnly
     } else if exchanges.iter().all(|e| e.request.message.rogue_detection) {
         Verdict::RogueDetectionProbe
-    } else if unmatched.iter().any(|r| r.message.provisioned()) {
-        Verdict::Provisioned
     } else {
         Verdict::NotMsUcClient
     };

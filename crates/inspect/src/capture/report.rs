@@ -200,6 +200,8 @@ pub struct ClientRow {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub provisioning_url: Option<String>,
     pub verdict: String,
+    pub first_frame: u64,
+    pub last_frame: u64,
 }
 
 impl ClientReport {
@@ -212,6 +214,8 @@ impl ClientReport {
             servers: self.servers.clone(),
             provisioning_url: self.provisioning_url.clone(),
             verdict: self.verdict.clone(),
+            first_frame: self.first_frame,
+            last_frame: self.last_frame,
         }
     }
 }

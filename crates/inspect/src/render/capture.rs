@@ -50,6 +50,7 @@ fn joined<T: ToString>(items: &[T]) -> String {
 pub fn table(rows: &[ClientRow]) -> String {
     let mut t = Table::new([
         "Client MAC",
+        "Frames",
         "Vendor class",
         "Requests",
         "Answered",
@@ -60,6 +61,7 @@ pub fn table(rows: &[ClientRow]) -> String {
     for c in rows {
         t.row([
             c.mac.clone(),
+            format!("{}-{}", c.first_frame, c.last_frame),
             joined(&c.vendor_classes),
             c.requests.to_string(),
             c.answered.to_string(),
