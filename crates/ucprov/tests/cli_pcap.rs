@@ -813,3 +813,203 @@ fn malformed_dhcp_packets_are_counted_with_frame_and_codec_error() {
     assert_eq!(missing_end[0]["severity"], "warning");
     assert_eq!(missing_end[0]["frame"], 3);
 }
+
+// ---- real captures, the streaming outputs, and the JSON contract ----
+
+fn capture_path(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../inspect/tests/captures")
+        .join(name)
+}
+
+fn run_args(args: &[&str], stdin: Option<&[u8]>) -> Run {
+    use std::io::Write;
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ucprov"))
+        .arg("pcap")
+        .args(args)
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(bytes) = stdin {
+        child.stdin.take().unwrap().write_all(bytes).unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn an_access_point_and_a_pxe_client_beside_a_provisioned_phone_pass_strict() {
+    let file = capture_path("aruba-pxe-beside-phone.pcap");
+    let r = run_args(&["--strict", file.to_str().unwrap()], None);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("Aruba access point"), "{}", r.stdout);
+    assert!(!r.stdout.contains("error:"), "{}", r.stdout);
+}
+
+#[test]
+fn the_real_lync_phone_edition_boot_reads_as_one_provisioned_phone() {
+    let file = capture_path("lpe-boot.pcap");
+    let v = json(&run_args(&["--json", file.to_str().unwrap()], None));
+    let clients = v["clients"].as_array().unwrap();
+    assert_eq!(clients.len(), 1);
+    assert_eq!(clients[0]["verdict"], "provisioned");
+    assert_eq!(
+        clients[0]["vendor_classes"],
+        serde_json::json!(["CPE-OCPHONE", "MS-UC-Client"])
+    );
+}
+
+#[test]
+fn standard_input_json_lines_and_summary() {
+    let bytes = pcap(1, &seed_frames(), false);
+    let r = run_args(&["--json-lines", "-"], Some(&bytes));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let lines: Vec<serde_json::Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{}", r.stdout);
+    assert_eq!(lines[0]["record"], "client");
+    assert_eq!(lines[0]["schema_version"], 1);
+    assert_eq!(lines[0]["verdict"], "provisioned");
+    assert_eq!(lines[1]["record"], "summary");
+    assert_eq!(lines[1]["file"], "standard input");
+    assert_eq!(lines[1]["dhcp_messages"], 2);
+
+    let r = run_args(&["--summary", "-"], Some(&bytes));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout.starts_with("Capture standard input: pcap"),
+        "{}",
+        r.stdout
+    );
+    assert!(!r.stdout.contains("DHCPINFORM frame 1"), "{}", r.stdout);
+    assert!(r.stdout.contains("provisioned"), "{}", r.stdout);
+}
+
+/// Rejects an object that spells a key twice, at any depth: `serde_json::Value` would keep
+/// only the last, so this reads the text itself.
+struct NoDuplicates;
+
+impl<'de> serde::Deserialize<'de> for NoDuplicates {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = NoDuplicates;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut m: A,
+            ) -> Result<NoDuplicates, A::Error> {
+                let mut seen = std::collections::HashSet::new();
+                while let Some(k) = m.next_key::<String>()? {
+                    if !seen.insert(k.clone()) {
+                        return Err(serde::de::Error::custom(format!("key {k:?} twice")));
+                    }
+                    m.next_value::<NoDuplicates>()?;
+                }
+                Ok(NoDuplicates)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut s: A,
+            ) -> Result<NoDuplicates, A::Error> {
+                while s.next_element::<NoDuplicates>()?.is_some() {}
+                Ok(NoDuplicates)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates)
+            }
+            fn visit_unit<E>(self) -> Result<NoDuplicates, E> {
+                Ok(NoDuplicates)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+#[test]
+fn json_spells_every_key_once_per_object() {
+    for name in [
+        "lpe-boot.pcap",
+        "two-servers-disagree.pcap",
+        "aruba-pxe-beside-phone.pcap",
+        "dnsmasq-inform-snap300.pcap",
+    ] {
+        let file = capture_path(name);
+        let r = run_args(&["--json", file.to_str().unwrap()], None);
+        assert_eq!(r.code, 0, "{name}: {}", r.stderr);
+        if let Err(e) = serde_json::from_str::<NoDuplicates>(&r.stdout) {
+            panic!("{name}: {e}");
+        }
+        let r = run_args(&["--json-lines", file.to_str().unwrap()], None);
+        for line in r.stdout.lines() {
+            if let Err(e) = serde_json::from_str::<NoDuplicates>(line) {
+                panic!("{name} (json lines): {e}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_closed_standard_output_ends_quietly() {
+    use std::io::Read;
+    use std::process::Stdio;
+    // 2,000 phones: megabytes of report, far more than a pipe buffer holds.
+    let mut frames = Vec::new();
+    for i in 0..2000u32 {
+        let mut m = inform(i, Some(b"MS-UC-Client"));
+        m.chaddr[4..6].copy_from_slice(&(i as u16).to_be_bytes());
+        frames.push(inform_frame(i * 10, &m));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("many.pcap");
+    std::fs::write(&file, pcap(1, &frames, false)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ucprov"))
+        .args(["pcap", file.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one byte, then hang up, as `| head -c1` does.
+    let mut out = child.stdout.take().unwrap();
+    let mut one = [0u8; 1];
+    out.read_exact(&mut one).unwrap();
+    drop(out);
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(status.code().is_some(), "killed by a signal: {status:?}");
+}
