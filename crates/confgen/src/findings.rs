@@ -8,8 +8,7 @@ use ucprov_wire::profile::{Provisioning, ProvisioningError};
 
 use crate::platform::{Overflow, Platform, VciMatch, PLATFORMS};
 
-/// Option data a single DHCP option holds; longer values need RFC 3396 splitting.
-pub const OPTION_MAX: usize = 255;
+pub use crate::platform::OPTION_MAX;
 
 /// Option 43 is this many bytes plus the web FQDN with the default sub-options 1, 2, 4, 5.
 const FIXED_43: usize = 67;

@@ -3,10 +3,16 @@
 //! match option 60, and option 120 in the same scope.
 //!
 //! One table of platform facts ([`platform::PLATFORMS`]) drives the shared helpers (header,
-//! scoping note, limit findings); each target's syntax is a small renderer in [`targets`].
-//! Bytes and hex always come from `ucprov-wire`. Pure: no I/O.
+//! scoping note, limit findings); each target's syntax is a small renderer in [`targets`], and
+//! the registry [`targets::TARGETS`] pairs every row with its renderer. Bytes and hex always
+//! come from `ucprov-wire`. Pure: no I/O.
+//!
+//! Dependencies point one way, in layers: this root → the registry ([`targets`]) → the
+//! renderers → the shared helpers ([`render`]) → [`findings`] and [`request`] → the facts
+//! ([`platform`]) and [`error`]. The facts table imports nothing from the crate.
 #![forbid(unsafe_code)]
 
+pub mod error;
 pub mod findings;
 pub mod platform;
 pub mod render;
@@ -15,24 +21,14 @@ pub mod targets;
 
 use ucprov_wire::profile::ProvisioningError;
 
+pub use error::ConfgenError;
+
 pub use findings::{
     all_limit_findings, limit_findings, reply_size_finding, Finding, Severity, TargetFinding,
 };
 pub use platform::{Platform, PLATFORMS};
 pub use request::{Request, Scope};
-
-/// Why no configuration could be generated at all.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ConfgenError {
-    #[error(transparent)]
-    Profile(#[from] ProvisioningError),
-    #[error("--scope {value:?}: {why}")]
-    Scope { value: String, why: String },
-    #[error("--class-name {value:?}: {why}")]
-    ClassName { value: String, why: &'static str },
-    #[error("--interface {value:?}: {why}")]
-    Interface { value: String, why: &'static str },
-}
+pub use targets::{Target, TARGETS};
 
 /// One target's result. `config` is `None` when a finding is an [`Severity::Error`]: the
 /// target cannot carry the profile, and broken configuration is never emitted.
@@ -50,7 +46,10 @@ impl Output {
     }
 }
 
-/// Generate `platform`'s configuration for `req`.
+/// Generate `platform`'s configuration for `req`, with the renderer [`TARGETS`] pairs it with.
+/// A row the registry does not know (one built outside [`PLATFORMS`]) gets no configuration
+/// and an error finding saying so; every row of [`PLATFORMS`] is paired, checked at compile
+/// time.
 pub fn generate(platform: &'static Platform, req: &Request) -> Result<Output, ConfgenError> {
     let ctx = render::Ctx {
         platform,
@@ -64,7 +63,20 @@ pub fn generate(platform: &'static Platform, req: &Request) -> Result<Output, Co
             .option120()
             .map_err(ProvisioningError::from)?,
     };
-    let (text, findings) = render::assemble(&ctx);
+    let (text, findings) = match targets::for_platform(platform) {
+        Some(target) => render::assemble(&ctx, target.render),
+        None => (
+            String::new(),
+            vec![Finding {
+                severity: Severity::Error,
+                option: None,
+                message: format!(
+                    "no renderer is registered for target {}: add it to confgen's TARGETS",
+                    platform.id
+                ),
+            }],
+        ),
+    };
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);
     Ok(Output {
         platform,

@@ -2,11 +2,12 @@
 //! notation, vendor-class matching, limits, traps) so a renderer only writes its own syntax.
 //! Sources and evidence labels are in `docs/dhcp-servers.md` (§3 per server, §5 table, §6
 //! sources).
+//!
+//! This module is pure data and imports nothing else from the crate: which renderer writes a
+//! row's syntax is the registry's business ([`crate::targets::TARGETS`]), so facts never point
+//! at renderers.
 
 use ucprov_wire::hex::HexStyle;
-
-use crate::render::Renderer;
-use crate::targets;
 
 /// How a server can restrict options to clients whose option 60 is `MS-UC-Client`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,6 +25,15 @@ pub enum VciMatch {
 }
 
 impl VciMatch {
+    /// Every variant, in `--help` order.
+    pub const ALL: [VciMatch; 5] = [
+        VciMatch::Exact,
+        VciMatch::Substring,
+        VciMatch::Prefix,
+        VciMatch::Unspecified,
+        VciMatch::None,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             VciMatch::Exact => "exact",
@@ -63,6 +73,40 @@ pub enum Overflow {
     Unknown,
 }
 
+impl Overflow {
+    /// What happens to the value, for `--help`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Overflow::SplitsRfc3396 => "split into several instances (RFC 3396)",
+            Overflow::MsOption250 => "continued in option 250 ([MS-DHCPE])",
+            Overflow::Refuses => "refused",
+            Overflow::Truncates => "silently truncated",
+            Overflow::Unknown => "not documented",
+        }
+    }
+}
+
+/// Option data a single DHCP option holds; longer values need RFC 3396 splitting.
+pub const OPTION_MAX: usize = 255;
+
+impl Limits {
+    /// The limit a value meets first and what the server does beyond it, for `--help`. A hex
+    /// limit of at most 510 characters (255 bytes) is always met before the option size.
+    pub fn describe(&self) -> String {
+        match self.hex_chars {
+            Some((max, overflow)) if max / 2 <= OPTION_MAX => {
+                format!("over {max} hex characters, {}", overflow.describe())
+            }
+            Some((max, overflow)) => format!(
+                "over {max} hex characters, {}; over {OPTION_MAX} bytes, {}",
+                overflow.describe(),
+                self.long.describe()
+            ),
+            None => format!("over {OPTION_MAX} bytes, {}", self.long.describe()),
+        }
+    }
+}
+
 /// Per-option value limits. Both apply to option 43 and option 120 alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -100,7 +144,9 @@ pub struct Platform {
     pub default_name: &'static str,
     /// Interface (or interface section) when `--interface` is not given, if the syntax needs one.
     pub default_interface: Option<&'static str>,
-    pub render: Renderer,
+    /// Whether the output can be a complete runnable configuration (`--full`) instead of a
+    /// fragment to merge into the admin's own.
+    pub full_config: bool,
 }
 
 /// `0x010C4D53…`: MikroTik's `value=` form, one group for the whole value.
@@ -131,7 +177,7 @@ pub const WINDOWS_NETSH: Platform = Platform {
     ext: "cmd",
     default_name: "MSUCClient",
     default_interface: None,
-    render: targets::windows::render_netsh,
+    full_config: false,
 };
 
 pub const WINDOWS_POWERSHELL: Platform = Platform {
@@ -146,7 +192,6 @@ pub const WINDOWS_POWERSHELL: Platform = Platform {
         "the byte arrays carry values only: no option or sub-option code and length",
     ],
     ext: "ps1",
-    render: targets::windows::render_powershell,
     ..WINDOWS_NETSH
 };
 
@@ -173,7 +218,7 @@ pub const ISC_DHCPD: Platform = Platform {
     ext: "conf",
     default_name: "MS-UC-Client",
     default_interface: None,
-    render: targets::isc::render,
+    full_config: false,
 };
 
 pub const KEA: Platform = Platform {
@@ -199,7 +244,7 @@ pub const KEA: Platform = Platform {
     ext: "json",
     default_name: "ms-uc-client",
     default_interface: Some("eth0"),
-    render: targets::kea::render,
+    full_config: true,
 };
 
 pub const DNSMASQ: Platform = Platform {
@@ -225,7 +270,7 @@ pub const DNSMASQ: Platform = Platform {
     ext: "conf",
     default_name: "lync",
     default_interface: None,
-    render: targets::dnsmasq::render,
+    full_config: false,
 };
 
 pub const OPENWRT: Platform = Platform {
@@ -244,7 +289,6 @@ pub const OPENWRT: Platform = Platform {
     ],
     ext: "sh",
     default_interface: Some("lan"),
-    render: targets::dnsmasq::render_openwrt,
     ..DNSMASQ
 };
 
@@ -269,7 +313,7 @@ pub const UDHCPD: Platform = Platform {
     ext: "conf",
     default_name: "lync",
     default_interface: Some("eth0"),
-    render: targets::udhcpd::render,
+    full_config: false,
 };
 
 pub const CISCO_IOS: Platform = Platform {
@@ -293,7 +337,7 @@ pub const CISCO_IOS: Platform = Platform {
     ext: "ios",
     default_name: "LYNC-VOICE",
     default_interface: None,
-    render: targets::cisco::render_ios,
+    full_config: false,
 };
 
 pub const CISCO_IOS_XE: Platform = Platform {
@@ -309,7 +353,6 @@ pub const CISCO_IOS_XE: Platform = Platform {
         "option ext (IOS-XE 3.2.1S+) avoids the silent 180-character truncation of option hex",
         "the hex carries the value only: IOS writes the option code and length itself",
     ],
-    render: targets::cisco::render_ios_xe,
     ..CISCO_IOS
 };
 
@@ -331,7 +374,7 @@ pub const JUNIPER: Platform = Platform {
     ext: "set",
     default_name: "LYNC-VOICE",
     default_interface: None,
-    render: targets::juniper::render,
+    full_config: false,
 };
 
 pub const MIKROTIK: Platform = Platform {
@@ -354,7 +397,7 @@ pub const MIKROTIK: Platform = Platform {
     ext: "rsc",
     default_name: "ms-uc-client",
     default_interface: None,
-    render: targets::mikrotik::render,
+    full_config: false,
 };
 
 pub const FORTIGATE: Platform = Platform {
@@ -375,7 +418,7 @@ pub const FORTIGATE: Platform = Platform {
     ext: "conf",
     default_name: "ms-uc-client",
     default_interface: None,
-    render: targets::fortigate::render,
+    full_config: false,
 };
 
 pub const HUAWEI: Platform = Platform {
@@ -399,7 +442,7 @@ pub const HUAWEI: Platform = Platform {
     ext: "vrp",
     default_name: "LYNC-VOICE",
     default_interface: None,
-    render: targets::switches::render_huawei,
+    full_config: false,
 };
 
 pub const HPE_COMWARE: Platform = Platform {
@@ -420,7 +463,7 @@ pub const HPE_COMWARE: Platform = Platform {
     ext: "cfg",
     default_name: "MS-UC-Client",
     default_interface: None,
-    render: targets::switches::render_comware,
+    full_config: false,
 };
 
 pub const ARUBA_OS_SWITCH: Platform = Platform {
@@ -441,7 +484,7 @@ pub const ARUBA_OS_SWITCH: Platform = Platform {
     ext: "cfg",
     default_name: "LYNC-VOICE",
     default_interface: None,
-    render: targets::switches::render_aruba,
+    full_config: false,
 };
 
 pub const MERAKI: Platform = Platform {
@@ -465,7 +508,7 @@ pub const MERAKI: Platform = Platform {
     ext: "txt",
     default_name: "ms-uc-client",
     default_interface: None,
-    render: targets::steps::render_meraki,
+    full_config: false,
 };
 
 pub const PFSENSE: Platform = Platform {
@@ -489,7 +532,7 @@ pub const PFSENSE: Platform = Platform {
     ext: "txt",
     default_name: "ms-uc-client",
     default_interface: Some("LAN"),
-    render: targets::steps::render_pfsense,
+    full_config: false,
 };
 
 /// Every target, in `--help` and `--target all` order.
@@ -521,6 +564,72 @@ pub fn find(id: &str) -> Option<&'static Platform> {
 /// Every `--target` value, for help and error messages.
 pub fn ids() -> Vec<&'static str> {
     PLATFORMS.iter().map(|p| p.id).collect()
+}
+
+/// The targets `--full` applies to, as `--target kea (or all)`, for help and error messages.
+pub fn full_config_targets() -> String {
+    let ids: Vec<&str> = PLATFORMS
+        .iter()
+        .filter(|p| p.full_config)
+        .map(|p| p.id)
+        .collect();
+    format!("--target {} (or all)", ids.join(", "))
+}
+
+/// Width of the `--help` prose built from the table.
+const HELP_WIDTH: usize = 98;
+
+/// `  label: id, id, ...` wrapped at [`HELP_WIDTH`], continuation lines indented.
+fn help_row(out: &mut String, label: &str, ids: &[&str]) {
+    let mut line = format!("  {label}:");
+    for (i, id) in ids.iter().enumerate() {
+        let sep = if i + 1 < ids.len() { "," } else { "" };
+        if line.len() + 1 + id.len() + sep.len() > HELP_WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = "     ".to_string();
+        } else {
+            line.push(' ');
+        }
+        line.push_str(id);
+        line.push_str(sep);
+    }
+    out.push_str(&line);
+    out.push('\n');
+}
+
+/// `--help`'s scoping section: the targets by how they match option 60, from the table.
+pub fn scoping_table() -> String {
+    let mut out = String::new();
+    for vci in VciMatch::ALL {
+        let ids: Vec<&str> = PLATFORMS
+            .iter()
+            .filter(|p| p.vci == vci)
+            .map(|p| p.id)
+            .collect();
+        if !ids.is_empty() {
+            help_row(&mut out, vci.label(), &ids);
+        }
+    }
+    out
+}
+
+/// `--help`'s limits section: the targets grouped by the limit a value meets first and what
+/// happens beyond it, in table order, from the table.
+pub fn limits_table() -> String {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for p in PLATFORMS {
+        let what = p.limits.describe();
+        match groups.iter_mut().find(|(w, _)| *w == what) {
+            Some((_, ids)) => ids.push(p.id),
+            None => groups.push((what, vec![p.id])),
+        }
+    }
+    let mut out = String::new();
+    for (what, ids) in &groups {
+        help_row(&mut out, what, ids);
+    }
+    out
 }
 
 impl Platform {
@@ -556,6 +665,39 @@ mod tests {
     }
 
     #[test]
+    fn only_kea_writes_a_full_config() {
+        let full: Vec<&str> = PLATFORMS
+            .iter()
+            .filter(|p| p.full_config)
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(full, ["kea"]);
+        assert_eq!(full_config_targets(), "--target kea (or all)");
+    }
+
+    #[test]
+    fn help_tables_name_every_target_once_and_fit() {
+        for table in [scoping_table(), limits_table()] {
+            assert!(table.lines().all(|l| l.len() <= HELP_WIDTH), "{table}");
+            let listed: Vec<&str> = table
+                .lines()
+                .flat_map(|l| l.rsplit(": ").next().unwrap_or(l).split(','))
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .collect();
+            let mut sorted = listed.clone();
+            sorted.sort_unstable();
+            let mut all = ids();
+            all.sort_unstable();
+            assert_eq!(sorted, all, "{table}");
+        }
+        assert!(scoping_table().contains("  substring: dnsmasq, openwrt\n"));
+        assert!(
+            limits_table().contains("  over 180 hex characters, silently truncated: cisco-ios\n")
+        );
+    }
+
+    #[test]
     fn facts_agree_with_the_issue() {
         assert_eq!(CISCO_IOS.limits.hex_chars, Some((180, Overflow::Truncates)));
         assert_eq!(HUAWEI.limits.hex_chars.map(|l| l.0), Some(254));
@@ -581,7 +723,5 @@ mod tests {
         ] {
             assert_eq!(none.vci, VciMatch::None, "{}", none.id);
         }
-        // Kea sub-option space names must not start with vendor- (they route into option 125).
-        assert!(!targets::kea::SPACE.starts_with("vendor-"));
     }
 }

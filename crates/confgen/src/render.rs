@@ -243,10 +243,11 @@ impl Doc {
     }
 }
 
-/// Run a platform's renderer and assemble the file: header, body, findings.
-pub(crate) fn assemble(ctx: &Ctx) -> (String, Vec<Finding>) {
+/// Run the platform's renderer (from [`crate::targets::TARGETS`]) and assemble the file:
+/// header, body, findings.
+pub(crate) fn assemble(ctx: &Ctx, render: Renderer) -> (String, Vec<Finding>) {
     let mut doc = Doc::default();
-    (ctx.platform.render)(ctx, &mut doc);
+    render(ctx, &mut doc);
     let mut findings = limit_findings(ctx.platform, ctx.provisioning(), &ctx.o43, &ctx.o120);
     findings.extend(reply_size_finding(ctx.o43.len(), ctx.o120.len()));
     findings.extend(vci_finding(ctx.platform));

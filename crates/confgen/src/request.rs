@@ -9,7 +9,7 @@ use ucprov_wire::hex::HexStyle;
 use ucprov_wire::profile::{Provisioning, Scheme, DEFAULT_PATH, DEFAULT_PORT};
 use ucprov_wire::sip_servers::{Compression, SipServers};
 
-use crate::ConfgenError;
+use crate::error::ConfgenError;
 
 /// An IPv4 subnet in CIDR form, host bits zero.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

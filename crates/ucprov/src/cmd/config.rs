@@ -22,22 +22,37 @@ use crate::profile_args::ProfileArgs;
 /// `--target all` writes every target into `--out DIR`.
 const ALL: &str = "all";
 
-const AFTER_HELP: &str = "\
-Scoping: option 43 (and 120) go only to clients whose option 60 is MS-UC-Client where the
-server can match it (Windows, ISC dhcpd, Kea, MikroTik v7, HPE Comware, FortiGate 7.2+;
-dnsmasq and OpenWrt by substring). Elsewhere the output says so: use a dedicated voice VLAN.
-
-Limits: each platform's value limits are checked (Cisco IOS 180 hex characters, FortiGate 312,
-Comware 256, Huawei 254, dnsmasq and udhcpd 255 bytes, ...). A profile a target cannot carry
-gives an error (exit 1) and no configuration, never a silently truncated one.
-
+/// The scoping and limits prose comes from confgen's platform table, so it cannot drift from
+/// what the generated files say.
+fn after_help() -> String {
+    format!(
+        "Scoping: option 43 (and 120) go only to clients whose option 60 is MS-UC-Client where the
+server can match it; elsewhere every client of the pool gets them, the output says so, and a
+dedicated voice VLAN is the way out. Option 60 matching per target:
+{}
+Limits: each target's value limits are checked. A profile a target cannot carry gives an error
+(exit 1) and no configuration, never a silently truncated one. Per target:
+{}
 Examples:
   ucprov config --target isc-dhcpd --sip-server lync.schertz.local --scope 10.20.0.0/24
   ucprov config --target kea --full --interface eth1 --sip-server pool.contoso.com --scope 10.20.0.0/24
-  ucprov config --target all --out dhcp-configs --sip-server lync.schertz.local";
+  ucprov config --target all --out dhcp-configs --sip-server lync.schertz.local",
+        platform::scoping_table(),
+        platform::limits_table(),
+    )
+}
+
+/// `--full`'s help, naming the targets it applies to from the table.
+fn full_help() -> String {
+    format!(
+        "Only with {}: a complete runnable configuration instead of a fragment to merge into \
+         the server's existing one",
+        platform::full_config_targets()
+    )
+}
 
 #[derive(Debug, Args)]
-#[command(after_help = AFTER_HELP)]
+#[command(after_help = after_help())]
 pub struct ConfigArgs {
     #[command(flatten)]
     pub profile: ProfileArgs,
@@ -61,9 +76,7 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "IFACE")]
     pub interface: Option<String>,
 
-    /// Kea only: a complete runnable kea-dhcp4 configuration instead of a fragment to merge
-    /// into Dhcp4.
-    #[arg(long)]
+    #[arg(long, help = full_help())]
     pub full: bool,
 
     /// Write <DIR>/<target>.<ext> instead of printing; required with --target all.
@@ -163,12 +176,13 @@ fn select(args: &ConfigArgs) -> CliResult<Vec<&'static Platform>> {
     Ok(targets)
 }
 
-/// `--full` only means something to Kea.
+/// `--full` only means something to a target whose row says it can write a full configuration.
 pub fn check_full(targets: &[&'static Platform], full: bool) -> CliResult {
-    if full && !targets.iter().any(|t| t.id == platform::KEA.id) {
-        return Err(CliError::usage(
-            "--full applies to --target kea (or all) only",
-        ));
+    if full && !targets.iter().any(|t| t.full_config) {
+        return Err(CliError::usage(format!(
+            "--full applies to {} only",
+            platform::full_config_targets()
+        )));
     }
     Ok(())
 }

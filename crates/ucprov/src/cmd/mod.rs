@@ -1,4 +1,6 @@
-//! One module per subcommand. Each exposes an `Args` struct and a `run` function.
+//! One module per subcommand. Each exposes an `Args` struct and a `run` function; the
+//! [`Command`] enum names them and [`run`] dispatches. The top-level parser (`crate::cli`)
+//! names [`Command`]; nothing here names the parser.
 
 pub mod cert;
 pub mod config;
@@ -8,10 +10,47 @@ pub mod encode;
 pub mod pcap;
 pub mod probe;
 pub mod serve;
+pub mod watch;
 pub mod web;
 
-use crate::cli::Command;
+use clap::Subcommand;
+
 use crate::exit::CliResult;
+
+// Every subcommand, one variant each with its own `Args` struct (a plain comment: clap would
+// read a doc comment here as help text).
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Compute options 43 and 120 for a pool, like DHCPUtil.exe, in every output form.
+    Encode(encode::EncodeArgs),
+    /// Decode a hex dump of option 43, option 120 or a run of DHCP options, annotated.
+    Decode(decode::DecodeArgs),
+    /// Ready-to-paste DHCP server configuration, scoped to vendor class MS-UC-Client where the
+    /// server can match option 60, with each platform's limits checked.
+    Config(config::ConfigArgs),
+    /// Be the phone: DHCPINFORM, options 43/120, root chain download, TLS; a pass/fail
+    /// report per step.
+    Probe(probe::ProbeArgs),
+    /// The whole system on loopback: responder, certificate service and a probe against
+    /// them, printed step by step. No root, no configuration.
+    Demo(demo::DemoArgs),
+    /// Certificate tools: inspect a PEM, DER or PKCS#7 file, standard input or a plain-HTTP URL.
+    #[command(subcommand)]
+    Cert(cert::CertCommand),
+    /// Run the services UC devices use: the DHCPINFORM responder (options 43 and 120, per
+    /// site) and the certificate provisioning service over HTTP(S).
+    // Boxed: the certprov flags make it much larger than the other variants.
+    Serve(Box<serve::ServeArgs>),
+    /// Read a pcap/pcapng capture: for every phone, what it asked for (option 60, option 55),
+    /// which servers answered, options 43 and 120 decoded and checked, and what went wrong.
+    Pcap(pcap::PcapArgs),
+    /// A local web page that does what encode, decode and config do, for those who would
+    /// rather click than type. Loopback only by default.
+    Web(web::WebArgs),
+    /// Watch live traffic (a SPAN port or a switch mirror) with `pcap`'s engine: findings
+    /// as exchanges close, and Prometheus metrics. Needs CAP_NET_RAW.
+    Watch(watch::WatchArgs),
+}
 
 pub fn run(command: Command) -> CliResult {
     match command {
@@ -24,5 +63,6 @@ pub fn run(command: Command) -> CliResult {
         Command::Serve(args) => serve::run(&args),
         Command::Pcap(args) => pcap::run(&args),
         Command::Web(args) => web::run(&args),
+        Command::Watch(args) => watch::run(&args),
     }
 }
