@@ -1,8 +1,6 @@
 //! Limit and scoping checks, as data: the CLI prints them, `config` refuses to emit a
 //! configuration with an [`Severity::Error`], and `encode` can reuse them as warnings.
 
-use core::fmt;
-
 use ucprov_wire::options::emitted_len;
 use ucprov_wire::profile::{Provisioning, ProvisioningError};
 
@@ -13,38 +11,11 @@ pub use crate::platform::OPTION_MAX;
 /// Option 43 is this many bytes plus the web FQDN with the default sub-options 1, 2, 4, 5.
 const FIXED_43: usize = 67;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Severity {
-    /// Worth knowing; the configuration works as generated.
-    Info,
-    /// The configuration is emitted, but something may not work as the admin expects.
-    Warning,
-    /// The target cannot carry this profile; no configuration is emitted.
-    Error,
-}
+pub use ucprov_inspect::{Finding, Kind, Severity};
 
-impl Severity {
-    pub fn label(self) -> &'static str {
-        match self {
-            Severity::Info => "note",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    pub severity: Severity,
-    /// The option the finding is about, if one.
-    pub option: Option<u8>,
-    pub message: String,
-}
-
-impl fmt::Display for Finding {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.severity.label(), self.message)
-    }
+/// A finding about option `code` on a target.
+fn about(severity: Severity, kind: Kind, code: u8, message: String) -> Finding {
+    Finding::new(severity, kind, message).field(format!("option {code}"))
 }
 
 /// The option's length limits on `platform`, checked against the encoded values.
@@ -84,11 +55,7 @@ fn check_option(platform: &Platform, p: &Provisioning, code: u8, len: usize) -> 
     if !limits.workaround.is_empty() {
         message.push_str(&format!("; {}", limits.workaround));
     }
-    Some(Finding {
-        severity,
-        option: Some(code),
-        message,
-    })
+    Some(about(severity, Kind::PlatformLimit, code, message))
 }
 
 fn consequence(overflow: Overflow, source: &str) -> (Severity, String) {
@@ -127,13 +94,9 @@ const REPLY_OVERHEAD: usize = 20 + 8 + 240 + 3 + 6 + 6 + 1;
 /// server then leaves options out. Not tied to a platform: every RFC 2131 server has to care.
 pub fn reply_size_finding(o43_len: usize, o120_len: usize) -> Option<Finding> {
     let size = REPLY_OVERHEAD + emitted_len(o43_len) + emitted_len(o120_len);
-    (size > DEFAULT_MAX_MESSAGE).then(|| Finding {
-        severity: Severity::Warning,
-        option: None,
-        message: format!(
+    (size > DEFAULT_MAX_MESSAGE).then(|| Finding::new(Severity::Warning, Kind::ReplySize, format!(
             "a reply with options 43 and 120 is about {size} bytes, over the {DEFAULT_MAX_MESSAGE} a client accepts unless it sends option 57 (RFC 2131): servers may leave options out (ISC dhcpd 4.4.3 sent option 43 and dropped option 120 for a 200-character FQDN, observed on the wire; Kea 2.2.0 sent the whole 760-byte reply); with one SIP server named like the web services, FQDNs of at most 109 characters avoid it"
-        ),
-    })
+        )))
 }
 
 /// What the admin can shorten, and to how much.
@@ -163,22 +126,18 @@ pub fn vci_finding(platform: &Platform) -> Option<Finding> {
             ),
         ),
         VciMatch::Substring | VciMatch::Prefix => (
-            Severity::Info,
+            Severity::Note,
             format!(
                 "the vendor-class match is a {}: other vendor classes containing MS-UC-Client match too",
                 platform.vci.label()
             ),
         ),
         VciMatch::Unspecified => (
-            Severity::Info,
+            Severity::Note,
             "whether the vendor-class match is exact is not documented for this platform".to_string(),
         ),
     };
-    Some(Finding {
-        severity,
-        option: Some(43),
-        message,
-    })
+    Some(about(severity, Kind::Scoping, 43, message))
 }
 
 /// A limit finding for one target.
@@ -246,7 +205,7 @@ mod tests {
             &p.option43().unwrap(),
             &p.option120().unwrap(),
         )[0];
-        assert_eq!(f.option, Some(43));
+        assert_eq!(f.field.as_deref(), Some("option 43"));
         assert!(f.message.contains("182 hex characters"), "{}", f.message);
         assert!(f.message.contains("at most 23 characters"), "{}", f.message);
         assert!(f.message.contains("--target cisco-ios-xe"), "{}", f.message);
@@ -304,9 +263,8 @@ mod tests {
         let o120 = p.option120().unwrap();
         assert_eq!(o120.len(), 256);
         let f = limit_findings(&platform::KEA, &p, &p.option43().unwrap(), &o120);
-        assert!(f
-            .iter()
-            .any(|f| f.option == Some(120) && f.message.contains("fewer or shorter --sip-server")));
+        assert!(f.iter().any(|f| f.field.as_deref() == Some("option 120")
+            && f.message.contains("fewer or shorter --sip-server")));
     }
 
     #[test]
@@ -322,7 +280,7 @@ mod tests {
             .contains("dedicated voice VLAN"));
         assert_eq!(
             vci_finding(&platform::DNSMASQ).map(|f| f.severity),
-            Some(Severity::Info)
+            Some(Severity::Note)
         );
     }
 

@@ -24,7 +24,7 @@ use ucprov_wire::profile::ProvisioningError;
 pub use error::ConfgenError;
 
 pub use findings::{
-    all_limit_findings, limit_findings, reply_size_finding, Finding, Severity, TargetFinding,
+    all_limit_findings, limit_findings, reply_size_finding, Finding, Kind, Severity, TargetFinding,
 };
 pub use platform::{Platform, PLATFORMS};
 pub use request::{Request, Scope};
@@ -67,14 +67,13 @@ pub fn generate(platform: &'static Platform, req: &Request) -> Result<Output, Co
         Some(target) => render::assemble(&ctx, target.render),
         None => (
             String::new(),
-            vec![Finding {
-                severity: Severity::Error,
-                option: None,
-                message: format!(
+            vec![Finding::error(
+                Kind::PlatformLimit,
+                format!(
                     "no renderer is registered for target {}: add it to confgen's TARGETS",
                     platform.id
                 ),
-            }],
+            )],
         ),
     };
     let blocked = findings.iter().any(|f| f.severity == Severity::Error);

@@ -5,7 +5,7 @@ use ucprov_wire::catalog;
 use ucprov_wire::profile::{Provisioning, VENDOR_CLASS};
 use ucprov_wire::sip_servers::SipServers;
 
-use crate::findings::{limit_findings, reply_size_finding, vci_finding, Finding, Severity};
+use crate::findings::{limit_findings, reply_size_finding, vci_finding, Finding, Kind};
 use crate::platform::Platform;
 use crate::request::{Request, Scope};
 
@@ -73,10 +73,7 @@ impl Ctx<'_> {
         match self.req.scope {
             Some(s) => s,
             None => {
-                doc.finding(
-                    Severity::Info,
-                    None,
-                    format!(
+                doc.assumed(format!(
                         "no --scope given: {} is a documentation placeholder; put the phones' subnet there",
                         Scope::PLACEHOLDER
                     ),
@@ -92,10 +89,7 @@ impl Ctx<'_> {
             (Some(i), _) => i.clone(),
             (None, default) => {
                 let default = default.unwrap_or("eth0");
-                doc.finding(
-                    Severity::Info,
-                    None,
-                    format!("no --interface given: {default} is assumed; change it to the interface facing the phones"),
+                doc.assumed(format!("no --interface given: {default} is assumed; change it to the interface facing the phones"),
                 );
                 default.to_string()
             }
@@ -209,12 +203,9 @@ impl Doc {
         self.items.push(Item::Raw(text.into()));
     }
 
-    pub fn finding(&mut self, severity: Severity, option: Option<u8>, message: impl Into<String>) {
-        self.findings.push(Finding {
-            severity,
-            option,
-            message: message.into(),
-        });
+    /// A value the configuration assumes and the admin should set.
+    pub fn assumed(&mut self, message: impl Into<String>) {
+        self.findings.push(Finding::note(Kind::Assumption, message));
     }
 
     /// The body, comments above the lines they explain, indented like the line.

@@ -62,6 +62,14 @@ pub enum Kind {
     RogueDetection,
     /// A reply whose request is not in the capture.
     UnmatchedReply,
+    /// A value over what a DHCP server platform can carry (`ucprov config`).
+    PlatformLimit,
+    /// How a platform can scope options to vendor class MS-UC-Client.
+    Scoping,
+    /// A reply over the 576 bytes a client accepts by default (RFC 2131 §2).
+    ReplySize,
+    /// A value a generated configuration assumes, for the admin to set (`ucprov config`).
+    Assumption,
 }
 
 /// Something the user should know, at a place in their bytes when it has one.
@@ -150,6 +158,12 @@ impl Finding {
 
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
+    }
+}
+
+impl core::fmt::Display for Finding {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}: {}", self.severity.tag(), self.message)
     }
 }
 

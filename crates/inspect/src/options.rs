@@ -68,6 +68,18 @@ pub fn rows(set: &OptionSet<'_>, vendor: Vendor<'_>) -> Vec<OptionRow> {
         .collect()
 }
 
+/// A pasted run of options or message explained: option 43 is read as the vendor its own
+/// option 60 names, or as MS-UC-Client's when there is none (the bytes were pasted to be
+/// read as a phone's).
+pub fn rows_as_named(set: &OptionSet<'_>) -> Vec<OptionRow> {
+    let class = set.vendor_class();
+    let vendor = match class.as_deref() {
+        Some(c) => Vendor::asked_with(Some(c)),
+        None => Vendor::MsUcClient,
+    };
+    rows(set, vendor)
+}
+
 /// Why offsets inside an option count from its joined value: it came in several instances.
 pub fn joined_note(set: &OptionSet<'_>, c: u8) -> Option<Finding> {
     let at: Vec<String> = set.parts(c).map(|p| p.offset.to_string()).collect();

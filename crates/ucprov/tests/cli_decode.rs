@@ -210,3 +210,36 @@ fn whole_message_is_detected() {
     assert!(r.stdout.contains("Server Identifier"));
     assert!(r.stdout.contains("MS-UC-Client profile: valid"));
 }
+
+#[test]
+fn option_120_names_a_device_cannot_use_are_errors_at_their_byte() {
+    // 78 LL, encoding 0, then: the root name alone; one label "lync.local" holding a dot;
+    // a label with a space.
+    for (hex, needle, offset) in [
+        ("78020000", "the root name alone", "byte 3"),
+        ("780D000A6C796E632E6C6F63616C00", "holds a dot", "byte 8"),
+        ("780700046C79206300", "holds a space", "byte 6"),
+    ] {
+        let r = ucprov(&["decode", "--json", hex]);
+        assert_eq!(r.code, 1, "{hex}: {}", r.stdout);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let f = &v["option120"]["findings"][0];
+        assert_eq!(f["kind"], "unusable_sip_server", "{hex}: {f:#}");
+        assert_eq!(f["severity"], "error");
+        assert!(
+            f["message"].as_str().unwrap().contains(needle),
+            "{hex}: {f:#}"
+        );
+        let text = ucprov(&["decode", hex]);
+        assert!(
+            text.stdout.contains("error: option 120 server"),
+            "{hex}: {}",
+            text.stdout
+        );
+        assert_eq!(
+            f["offset"].as_u64().map(|o| format!("byte {o}")).as_deref(),
+            Some(offset),
+            "{hex}: {f:#}"
+        );
+    }
+}

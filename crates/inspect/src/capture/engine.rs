@@ -6,14 +6,18 @@
 //! with the DISCOVER and its ACK with the REQUEST, and every reply is kept: several servers
 //! answering one INFORM is exactly what the conflict rule needs to see.
 //!
-//! Memory follows the clients in flight, not the file: an exchange closes `window` seconds
-//! (capture time) after its last packet and is judged then; an exchange identical to an
-//! earlier one of the same client is folded into it as a repeat; a client closes once it has
-//! been quiet for `window` and is handed out as a [`ClientReport`].
+//! Memory and time follow the clients in flight, not the file. While an exchange is open only
+//! its bytes are kept. An answered exchange (ACK, NAK) closes [`LINGER_SECS`] after its last
+//! packet, time for other servers to answer too; an unanswered one waits `window` seconds
+//! (capture time) for retransmissions and late replies. At close, an exchange whose bytes
+//! equal an earlier one's of the same client (transaction id and `secs` aside) is counted as a
+//! repeat of it without being read again; any other is read by `inspect` and judged. A client
+//! closes once it has been quiet for `window` and is handed out as a [`ClientReport`].
 
 use std::collections::HashMap;
+use std::net::{Ipv4Addr, SocketAddrV4};
 
-use ucprov_wire::message::{MessageType, Packet, OP_BOOTREPLY};
+use ucprov_wire::message::{field, MessageType, Packet, OP_BOOTREPLY};
 
 use super::judge;
 use super::link::Datagram;
@@ -27,14 +31,137 @@ use crate::option43::Vendor;
 pub const KEEP_NOTES: usize = 1000;
 /// Copies of one request listed by frame (all are counted).
 const KEEP_COPIES: usize = 64;
+/// Distinct replies without a request kept per client (all are counted).
+const KEEP_UNMATCHED: usize = 1024;
+/// Seconds an answered exchange stays open for other servers' replies. Servers answer within
+/// milliseconds; a client that missed the answer retransmits after 4 s (RFC 2131 §4.1), and
+/// that retransmission is then a new exchange of its own.
+pub const LINGER_SECS: u64 = 5;
+
+/// One message as it arrived, kept as bytes until its exchange closes.
+#[derive(Debug)]
+struct Raw {
+    seen: Seen,
+    bytes: Vec<u8>,
+    cut: Option<usize>,
+}
+
+/// What pairing needs of a request, read once as it arrives.
+#[derive(Debug, PartialEq, Eq)]
+struct Question {
+    xid: u32,
+    kind: Option<MessageType>,
+    ciaddr: Ipv4Addr,
+    requested: Option<Ipv4Addr>,
+    vendor_class: Option<Vec<u8>>,
+}
 
 /// An exchange while it may still get replies.
 #[derive(Debug)]
 struct Open {
-    exchange: Exchange,
+    question: Question,
+    request: Raw,
+    copies: Vec<u64>,
+    copy_count: usize,
+    replies: Vec<Raw>,
     last: Timestamp,
     /// An ACK or NAK (or a leasequery answer) ended it: a same-xid request is a new one.
     answered: bool,
+}
+
+/// What makes two exchanges the same for folding: every byte the judge reads.
+#[derive(Debug, PartialEq, Eq)]
+struct Signature {
+    request: Vec<u8>,
+    copies: usize,
+    replies: Vec<(SocketAddrV4, SocketAddrV4, Option<usize>, Vec<u8>)>,
+}
+
+/// The message's bytes with the fields that differ between repeats zeroed: the transaction
+/// id and the seconds since the client began.
+fn canonical(bytes: &[u8]) -> Vec<u8> {
+    let mut b = bytes.to_vec();
+    for i in field::XID.start..field::SECS.end {
+        if let Some(x) = b.get_mut(i) {
+            *x = 0;
+        }
+    }
+    b
+}
+
+impl Open {
+    fn signature(&self) -> Signature {
+        Signature {
+            request: canonical(&self.request.bytes),
+            copies: self.copy_count,
+            replies: self
+                .replies
+                .iter()
+                .map(|r| (r.seen.src, r.seen.dst, r.cut, canonical(&r.bytes)))
+                .collect(),
+        }
+    }
+
+    fn last_frame(&self) -> u64 {
+        self.replies
+            .iter()
+            .map(|r| r.seen.frame)
+            .chain(self.copies.iter().copied())
+            .chain([self.request.seen.frame])
+            .max()
+            .unwrap_or(self.request.seen.frame)
+    }
+
+    /// Read every message through `inspect` and judge the exchange. Only messages whose
+    /// header checked are kept, so every one reads.
+    fn judge(self) -> Option<Exchange> {
+        let request = read_request(&self.request)?;
+        let vendor = request.vendor();
+        let replies = self
+            .replies
+            .iter()
+            .map(|r| {
+                Some(Reply {
+                    seen: r.seen.clone(),
+                    message: read_reply(r, vendor)?,
+                })
+            })
+            .collect::<Option<Vec<Reply>>>()?;
+        let mut exchange = Exchange {
+            request: Request {
+                seen: self.request.seen.clone(),
+                message: request,
+                copies: self.copies,
+            },
+            replies,
+            repeats: 0,
+            last_repeat_frame: None,
+            findings: Vec::new(),
+        };
+        exchange.findings = judge::exchange(&exchange);
+        Some(exchange)
+    }
+}
+
+fn read_request(raw: &Raw) -> Option<RequestInspection> {
+    let p = Packet::new_checked(&raw.bytes[..]).ok()?;
+    let mut r = RequestInspection::of(&p);
+    annotate_cut(&mut r.findings, raw);
+    Some(r)
+}
+
+fn read_reply(raw: &Raw, vendor: Vendor<'_>) -> Option<ReplyInspection> {
+    let p = Packet::new_checked(&raw.bytes[..]).ok()?;
+    let mut r = ReplyInspection::of(&p, vendor);
+    annotate_cut(&mut r.findings, raw);
+    Some(r)
+}
+
+/// A closed exchange as kept, with the signature repeats are matched against.
+#[derive(Debug)]
+struct Kept {
+    signature: Signature,
+    exchange: Exchange,
 }
 
 #[derive(Debug)]
@@ -45,8 +172,33 @@ struct ClientState {
     last_frame: u64,
     last: Timestamp,
     open: Vec<Open>,
-    closed: Vec<Exchange>,
+    closed: Vec<Kept>,
     unmatched: Vec<Reply>,
+    unmatched_seen: Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)>,
+    /// Unmatched replies identical to one kept, or past [`KEEP_UNMATCHED`].
+    unmatched_repeats: u64,
+}
+
+impl ClientState {
+    fn report(self) -> ClientReport {
+        let mut report = judge::client(
+            self.mac,
+            self.first_frame,
+            self.last_frame,
+            self.closed.into_iter().map(|k| k.exchange).collect(),
+            self.unmatched,
+        );
+        report.unmatched_repeats = self.unmatched_repeats;
+        report
+    }
+}
+
+/// An exchange that has closed, with the client it belongs to.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClosedExchange {
+    pub mac: String,
+    #[serde(flatten)]
+    pub exchange: Exchange,
 }
 
 /// The pairing engine: feed it datagrams, take client reports as they close.
@@ -59,6 +211,8 @@ pub struct Engine {
     now: Timestamp,
     next_sweep: Timestamp,
     ready: Vec<ClientReport>,
+    /// Clients still to hand out after the input ended, last first.
+    draining: Option<Vec<ClientState>>,
     /// Exchanges as they close, for live monitors; `None` unless asked for.
     closed_exchanges: Option<Vec<ClosedExchange>>,
     pub dhcp_datagrams: u64,
@@ -68,8 +222,8 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// `window_secs`: how long, in capture time, an exchange waits for more replies and a
-    /// quiet client stays open.
+    /// `window_secs`: how long, in capture time, an unanswered exchange waits for replies and
+    /// a quiet client stays open.
     pub fn new(window_secs: u64) -> Self {
         Engine {
             window_secs: window_secs.max(1),
@@ -79,6 +233,7 @@ impl Engine {
             now: Timestamp::default(),
             next_sweep: Timestamp::default(),
             ready: Vec::new(),
+            draining: None,
             closed_exchanges: None,
             dhcp_datagrams: 0,
             dhcp_messages: 0,
@@ -88,7 +243,8 @@ impl Engine {
     }
 
     /// Also hand out every exchange as it closes, judged ([`Engine::take_closed_exchanges`]):
-    /// what a live monitor prints as it happens, before the client's report is due.
+    /// what a live monitor prints as it happens, before the client's report is due. Every
+    /// exchange is then read, repeats too.
     pub fn with_exchange_events(mut self) -> Self {
         self.closed_exchanges = Some(Vec::new());
         self
@@ -108,7 +264,7 @@ impl Engine {
         if now > self.now {
             self.now = now;
         }
-        self.sweep(false);
+        self.sweep();
     }
 
     pub fn first_time(&self) -> Option<Timestamp> {
@@ -135,8 +291,8 @@ impl Engine {
             self.now = d.time;
         }
         if self.now >= self.next_sweep {
-            self.sweep(false);
-            self.next_sweep = self.now.plus_secs((self.window_secs / 2).max(1));
+            self.sweep();
+            self.next_sweep = self.now.plus_secs(1);
         }
         let seen = Seen {
             frame: d.frame,
@@ -149,10 +305,10 @@ impl Engine {
         let packet = match Packet::new_checked(d.payload) {
             Ok(p) => p,
             Err(e) => {
-                let mut error = Finding::from_decode(Kind::MalformedPacket, &e).in_frame(d.frame);
-                if let Some(cut) = d.cut {
-                    error = snap_cut(d, cut);
-                }
+                let error = match d.cut {
+                    Some(cut) => snap_cut(d.payload.len(), cut).in_frame(d.frame),
+                    None => Finding::from_decode(Kind::MalformedPacket, &e).in_frame(d.frame),
+                };
                 self.malformed(Malformed {
                     frame: d.frame,
                     src: d.src,
@@ -164,91 +320,108 @@ impl Engine {
             }
         };
         self.dhcp_messages += 1;
-        let key = packet.hardware_address().to_vec();
-        let seq = self.seq;
-        let client = self.clients.entry(key).or_insert_with(|| ClientState {
-            seq,
-            mac: mac_text(packet.hardware_address()),
-            first_frame: d.frame,
-            last_frame: d.frame,
-            last: d.time,
-            open: Vec::new(),
-            closed: Vec::new(),
-            unmatched: Vec::new(),
-        });
-        if client.seq == seq {
+        let read = packet.read_options();
+        let broken = match (&read.error, d.cut) {
+            (Some(e), None) => {
+                Some(Finding::from_decode(Kind::MalformedPacket, e).in_frame(d.frame))
+            }
+            _ => None,
+        };
+        let kind = read.set.message_type();
+        let key = packet.hardware_address();
+        let raw = Raw {
+            seen,
+            bytes: d.payload.to_vec(),
+            cut: d.cut,
+        };
+        if !self.clients.contains_key(key) {
+            self.clients.insert(
+                key.to_vec(),
+                ClientState {
+                    seq: self.seq,
+                    mac: mac_text(key),
+                    first_frame: d.frame,
+                    last_frame: d.frame,
+                    last: d.time,
+                    open: Vec::new(),
+                    closed: Vec::new(),
+                    unmatched: Vec::new(),
+                    unmatched_seen: Vec::new(),
+                    unmatched_repeats: 0,
+                },
+            );
             self.seq += 1;
         }
+        let Some(client) = self.clients.get_mut(key) else {
+            return;
+        };
         client.last_frame = d.frame;
         client.last = d.time;
-        let mut reported = None;
+        let xid = packet.xid();
         if packet.op() == OP_BOOTREPLY {
-            let xid = packet.xid();
-            let owner = client
-                .open
-                .iter_mut()
-                .rposition(|o| o.exchange.request.message.xid_value == xid);
-            let vendor = owner.map_or(Vendor::Unknown, |i| {
-                client.open[i].exchange.request.message.vendor()
-            });
-            let mut message = ReplyInspection::of(&packet, vendor);
-            annotate_cut(&mut message.findings, d);
-            reported = message
-                .findings
-                .iter()
-                .find(|f| f.kind == Kind::MalformedPacket)
-                .cloned();
-            let reply = Reply { seen, message };
-            match owner {
+            match client.open.iter_mut().rposition(|o| o.question.xid == xid) {
                 Some(i) => {
                     let o = &mut client.open[i];
-                    o.answered |= ends_exchange(reply.message.kind);
+                    o.answered |= ends_exchange(kind);
                     o.last = d.time;
-                    o.exchange.replies.push(reply);
+                    o.replies.push(raw);
                 }
-                None => client.unmatched.push(reply),
+                None => {
+                    // Replies without a request fold by their bytes like exchanges do, so a
+                    // capture that starts mid-way keeps one copy per distinct answer.
+                    let signature = (raw.seen.src, raw.seen.dst, canonical(&raw.bytes));
+                    if client.unmatched_seen.contains(&signature) {
+                        client.unmatched_repeats += 1;
+                    } else if client.unmatched.len() < KEEP_UNMATCHED {
+                        if let Some(message) = read_reply(&raw, Vendor::Unknown) {
+                            client.unmatched.push(Reply {
+                                seen: raw.seen,
+                                message,
+                            });
+                            client.unmatched_seen.push(signature);
+                        }
+                    } else {
+                        client.unmatched_repeats += 1;
+                    }
+                }
             }
         } else {
-            let mut message = RequestInspection::of(&packet);
-            annotate_cut(&mut message.findings, d);
-            reported = reported.or_else(|| {
-                message
-                    .findings
-                    .iter()
-                    .find(|f| f.kind == Kind::MalformedPacket)
-                    .cloned()
-            });
-            let copy = client
+            let question = Question {
+                xid,
+                kind,
+                ciaddr: packet.ciaddr(),
+                requested: match read.set.get(50).as_deref() {
+                    Some([a, b, c, e]) => Some(Ipv4Addr::new(*a, *b, *c, *e)),
+                    _ => None,
+                },
+                vendor_class: read.set.vendor_class().map(|v| v.into_owned()),
+            };
+            // The same question again before any answer: a retransmission or a relay's copy.
+            match client
                 .open
                 .iter_mut()
                 .rev()
-                .find(|o| !o.answered && same_request(&o.exchange.request.message, &message));
-            match copy {
+                .find(|o| !o.answered && o.question == question)
+            {
                 Some(o) => {
-                    if o.exchange.request.copies.len() < KEEP_COPIES {
-                        o.exchange.request.copies.push(d.frame);
+                    o.copy_count += 1;
+                    if o.copies.len() < KEEP_COPIES {
+                        o.copies.push(d.frame);
                     }
                     o.last = d.time;
                 }
                 None => client.open.push(Open {
-                    exchange: Exchange {
-                        request: Request {
-                            seen,
-                            message,
-                            copies: Vec::new(),
-                        },
-                        replies: Vec::new(),
-                        repeats: 0,
-                        last_repeat_frame: None,
-                        findings: Vec::new(),
-                    },
+                    question,
+                    request: raw,
+                    copies: Vec::new(),
+                    copy_count: 0,
+                    replies: Vec::new(),
                     last: d.time,
                     answered: false,
                 }),
             }
         }
-        if let Some(mut error) = reported {
-            error.frame = Some(d.frame);
+        if let Some(error) = broken {
             let mac = client.mac.clone();
             self.malformed(Malformed {
                 frame: d.frame,
@@ -265,95 +438,112 @@ impl Engine {
         std::mem::take(&mut self.ready)
     }
 
-    /// Close everything: the capture has ended.
-    pub fn finish(&mut self) -> Vec<ClientReport> {
-        self.sweep(true);
-        self.take_ready()
-    }
-
-    fn sweep(&mut self, all: bool) {
-        let horizon = self.window_secs;
-        let now = self.now;
-        let expired = |t: Timestamp| all || now.since(t) > horizon as f64;
-        let mut done: Vec<ClientState> = Vec::new();
-        let events = &mut self.closed_exchanges;
-        let keys: Vec<Vec<u8>> = self
-            .clients
-            .iter_mut()
-            .filter_map(|(k, c)| {
-                let (old, fresh): (Vec<Open>, Vec<Open>) =
-                    c.open.drain(..).partition(|o| expired(o.last));
-                c.open = fresh;
-                for o in old {
-                    let judged = judge_exchange(o.exchange);
-                    if let Some(events) = events.as_mut() {
-                        events.push(ClosedExchange {
-                            mac: c.mac.clone(),
-                            exchange: judged.clone(),
-                        });
-                    }
-                    fold(&mut c.closed, judged);
-                }
-                (c.open.is_empty() && expired(c.last)).then(|| k.clone())
-            })
-            .collect();
-        for k in keys {
-            if let Some(c) = self.clients.remove(&k) {
-                done.push(c);
+    /// The input has ended: close every exchange. Clients are then handed out by
+    /// [`Engine::drain`], a few at a time, so their reports are never all in memory at once.
+    pub fn end_input(&mut self) {
+        let mut all: Vec<ClientState> = self.clients.drain().map(|(_, c)| c).collect();
+        for c in &mut all {
+            let open = std::mem::take(&mut c.open);
+            for o in open {
+                close(c, o, &mut self.closed_exchanges);
             }
         }
-        done.sort_by_key(|c| c.seq);
-        for c in done {
-            self.ready.push(judge::client(
-                c.mac,
-                c.first_frame,
-                c.last_frame,
-                c.closed,
-                c.unmatched,
-            ));
+        all.sort_by_key(|c| std::cmp::Reverse(c.seq));
+        self.draining = Some(all);
+    }
+
+    /// Up to `n` more client reports after [`Engine::end_input`]; empty when all are out.
+    pub fn drain(&mut self, n: usize) -> Vec<ClientReport> {
+        let Some(rest) = self.draining.as_mut() else {
+            return Vec::new();
+        };
+        let mut out = Vec::with_capacity(n.min(rest.len()));
+        while out.len() < n {
+            let Some(c) = rest.pop() else { break };
+            out.push(c.report());
         }
+        out
+    }
+
+    /// Close everything and hand out every client: the input has ended.
+    pub fn finish(&mut self) -> Vec<ClientReport> {
+        self.end_input();
+        let mut out = self.take_ready();
+        out.extend(self.drain(usize::MAX));
+        out
+    }
+
+    fn sweep(&mut self) {
+        let now = self.now;
+        let window = self.window_secs as f64;
+        let events = &mut self.closed_exchanges;
+        let mut done: Vec<Vec<u8>> = Vec::new();
+        for (k, c) in self.clients.iter_mut() {
+            let mut i = 0;
+            while i < c.open.len() {
+                let o = &c.open[i];
+                let wait = if o.answered {
+                    LINGER_SECS as f64
+                } else {
+                    window
+                };
+                if now.since(o.last) > wait {
+                    let o = c.open.swap_remove(i);
+                    close(c, o, events);
+                } else {
+                    i += 1;
+                }
+            }
+            if c.open.is_empty() && now.since(c.last) > window {
+                done.push(k.clone());
+            }
+        }
+        let mut closed: Vec<ClientState> =
+            done.iter().filter_map(|k| self.clients.remove(k)).collect();
+        closed.sort_by_key(|c| c.seq);
+        self.ready
+            .extend(closed.into_iter().map(ClientState::report));
     }
 }
 
-/// An exchange that has closed, with the client it belongs to.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct ClosedExchange {
-    pub mac: String,
-    #[serde(flatten)]
-    pub exchange: Exchange,
-}
-
-fn judge_exchange(mut exchange: Exchange) -> Exchange {
-    exchange.findings = judge::exchange(&exchange);
-    exchange
-}
-
-/// Keep a judged exchange, or fold it into an identical earlier one.
-fn fold(closed: &mut Vec<Exchange>, exchange: Exchange) {
-    let last = exchange
-        .replies
-        .iter()
-        .map(|r| r.seen.frame)
-        .chain(exchange.request.copies.iter().copied())
-        .chain([exchange.request.seen.frame])
-        .max();
-    if let Some(earlier) = closed.iter_mut().find(|e| judge::same_shape(e, &exchange)) {
-        earlier.repeats += 1 + exchange.repeats;
-        earlier.last_repeat_frame = last;
+/// Close one exchange: count it as a repeat of an identical earlier one, or read and judge it.
+fn close(c: &mut ClientState, o: Open, events: &mut Option<Vec<ClosedExchange>>) {
+    let signature = o.signature();
+    let last = o.last_frame();
+    if let Some(k) = c.closed.iter_mut().find(|k| k.signature == signature) {
+        k.exchange.repeats += 1;
+        k.exchange.last_repeat_frame = Some(last);
+        if let Some(events) = events.as_mut() {
+            // A live monitor reports every exchange as itself.
+            if let Some(exchange) = o.judge() {
+                events.push(ClosedExchange {
+                    mac: c.mac.clone(),
+                    exchange,
+                });
+            }
+        }
         return;
     }
-    closed.push(exchange);
-}
-
-/// Whether `b` is the same request as `a` sent again: same type and xid, and the same
-/// question (address asked for, client address, vendor class). A REQUEST after a NAK or a
-/// second leasequery under one xid asks something new.
-fn same_request(a: &RequestInspection, b: &RequestInspection) -> bool {
-    a.xid_value == b.xid_value
-        && a.kind == b.kind
-        && a.ciaddr == b.ciaddr
-        && a.requested_address == b.requested_address
-        && a.vendor_class_bytes == b.vendor_class_bytes
+    let Some(exchange) = o.judge() else { return };
+    if let Some(events) = events.as_mut() {
+        events.push(ClosedExchange {
+            mac: c.mac.clone(),
+            exchange: exchange.clone(),
+        });
+    }
+    // Exchanges are kept in the order they began.
+    let at = c
+        .closed
+        .iter()
+        .position(|k| k.exchange.request.seen.frame > exchange.request.seen.frame)
+        .unwrap_or(c.closed.len());
+    c.closed.insert(
+        at,
+        Kept {
+            signature,
+            exchange,
+        },
+    );
 }
 
 /// Replies after which a client starts anew rather than waiting for more.
@@ -365,22 +555,20 @@ fn ends_exchange(kind: Option<MessageType>) -> bool {
     )
 }
 
-fn snap_cut(d: &Datagram<'_>, cut: usize) -> Finding {
+fn snap_cut(kept: usize, cut: usize) -> Finding {
     Finding::warning(
         Kind::SnapTruncated,
         format!(
-            "the capture kept {} bytes of this DHCP message; the snap length cut the last {cut}, so it is read as far as it goes",
-            d.payload.len()
+            "the capture kept {kept} bytes of this DHCP message; the snap length cut the last {cut}, so it is read as far as it goes"
         ),
     )
-    .in_frame(d.frame)
-    .at(d.payload.len())
+    .at(kept)
     .fix("capture with a larger snap length (tcpdump -s 0) to see the whole message")
 }
 
 /// A message the snap length cut is not malformed: what it lost is missing, not wrong.
-fn annotate_cut(findings: &mut Vec<Finding>, d: &Datagram<'_>) {
-    let Some(cut) = d.cut else { return };
+fn annotate_cut(findings: &mut Vec<Finding>, raw: &Raw) {
+    let Some(cut) = raw.cut else { return };
     findings.retain(|f| !matches!(f.kind, Kind::MalformedPacket | Kind::MissingEnd));
-    findings.push(snap_cut(d, cut));
+    findings.push(snap_cut(raw.bytes.len(), cut));
 }

@@ -264,39 +264,6 @@ fn conflict_findings(e: &Exchange, out: &mut Vec<Finding>) {
     }
 }
 
-/// Whether two closed exchanges say the same thing, so the later one is a repeat.
-pub fn same_shape(a: &Exchange, b: &Exchange) -> bool {
-    let (x, y) = (&a.request.message, &b.request.message);
-    let request_same = x.kind == y.kind
-        && x.vendor_class_bytes == y.vendor_class_bytes
-        && x.parameter_request_list == y.parameter_request_list
-        && x.ciaddr == y.ciaddr
-        && x.giaddr == y.giaddr
-        && x.rogue_detection == y.rogue_detection
-        && a.request.copies.len() == b.request.copies.len();
-    let reply_same = |p: &Reply, q: &Reply| {
-        p.server() == q.server()
-            && p.seen.src == q.seen.src
-            && p.seen.dst == q.seen.dst
-            && p.message.kind == q.message.kind
-            && p.message.yiaddr == q.message.yiaddr
-            && p.message.option43_bytes == q.message.option43_bytes
-            && p.message.option120_bytes == q.message.option120_bytes
-    };
-    let findings_same = a.findings.len() == b.findings.len()
-        && a.findings
-            .iter()
-            .zip(&b.findings)
-            .all(|(f, g)| f.kind == g.kind && f.severity == g.severity && f.message == g.message);
-    request_same
-        && a.replies.len() == b.replies.len()
-        && a.replies
-            .iter()
-            .zip(&b.replies)
-            .all(|(p, q)| reply_same(p, q))
-        && findings_same
-}
-
 /// Verdicts by precedence: the first whose finding kind is present as an error wins.
 const VERDICT_ORDER: [(Kind, Verdict); 8] = [
     (Kind::ConflictingServers, Verdict::ServersDisagree),
@@ -420,6 +387,7 @@ pub fn client(
         last_frame,
         exchanges,
         unmatched_replies: unmatched,
+        unmatched_repeats: 0,
         reply_findings: reply_findings_list,
         findings,
     }

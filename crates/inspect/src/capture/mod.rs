@@ -35,7 +35,11 @@ pub struct Capture<R> {
     failing: u64,
     clients: u64,
     error: Option<CaptureError>,
+    ended: bool,
 }
+
+/// Client reports handed out per step once the input has ended.
+const DRAIN: usize = 256;
 
 impl<R: BufRead> Capture<R> {
     pub fn open(input: R, window_secs: u64) -> Result<Self, CaptureError> {
@@ -48,6 +52,7 @@ impl<R: BufRead> Capture<R> {
             failing: 0,
             clients: 0,
             error: None,
+            ended: false,
         })
     }
 
@@ -68,8 +73,11 @@ impl<R: BufRead> Capture<R> {
     /// the input has ended (then every client has been handed out). A framing error ends the
     /// input: what came before it is still reported, and the error is in the summary.
     pub fn step(&mut self, records: usize) -> (Vec<ClientReport>, bool) {
-        let mut ended = false;
+        let mut ended = self.ended;
         for _ in 0..records {
+            if ended {
+                break;
+            }
             let record = match self.reader.next_record() {
                 Ok(Some(r)) => r,
                 Ok(None) => {
@@ -100,11 +108,19 @@ impl<R: BufRead> Capture<R> {
             }
         }
         let mut out = self.engine.take_ready();
-        if ended {
-            out.extend(self.engine.finish());
+        if ended && !self.ended {
+            self.engine.end_input();
+            self.ended = true;
+        }
+        let mut done = false;
+        if self.ended {
+            // Clients left at the end come out a step's worth at a time.
+            let more = self.engine.drain(DRAIN);
+            done = more.is_empty();
+            out.extend(more);
         }
         self.count(&out);
-        (out, ended)
+        (out, done)
     }
 
     /// The totals, once `step` has said the input ended.

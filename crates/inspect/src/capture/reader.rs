@@ -80,9 +80,13 @@ struct Interface {
     offset: i64,
 }
 
+/// pcap-parser's reader of one pcap record, for the file's byte order and format.
+type ParseRecord =
+    fn(&[u8]) -> nom::IResult<&[u8], pcap_parser::LegacyPcapBlock<'_>, PcapError<&[u8]>>;
+
 enum Framing {
     Pcap {
-        parse: fn(&[u8]) -> nom::IResult<&[u8], pcap_parser::LegacyPcapBlock<'_>, PcapError<&[u8]>>,
+        parse: ParseRecord,
         header_len: usize,
         big_endian: bool,
         link: u16,
@@ -239,10 +243,7 @@ impl<R: BufRead> Reader<R> {
         } else {
             0
         };
-        let (parse, header_len): (
-            fn(&[u8]) -> nom::IResult<&[u8], pcap_parser::LegacyPcapBlock<'_>, PcapError<&[u8]>>,
-            usize,
-        ) = if header.is_modified_format() {
+        let (parse, header_len): (ParseRecord, usize) = if header.is_modified_format() {
             (pcap_parser::parse_pcap_frame_modified, 24)
         } else if header.is_bigendian() {
             (pcap_parser::parse_pcap_frame_be, 16)

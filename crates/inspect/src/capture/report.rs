@@ -129,8 +129,10 @@ pub struct ClientReport {
     pub first_frame: u64,
     pub last_frame: u64,
     pub exchanges: Vec<Exchange>,
-    /// Replies to this client whose request is not in the capture.
+    /// Replies to this client whose request is not in the capture, one per distinct answer.
     pub unmatched_replies: Vec<Reply>,
+    /// Further unmatched replies identical to one listed.
+    pub unmatched_repeats: u64,
     /// Findings of the unmatched replies.
     #[serde(skip)]
     pub reply_findings: Vec<Finding>,

@@ -165,6 +165,12 @@ pub fn client(c: &ClientReport) -> String {
         for reply in &c.unmatched_replies {
             out.push_str(&render_reply(reply));
         }
+        if c.unmatched_repeats > 0 {
+            out.push_str(&format!(
+                "    and {} more replies identical to one above\n",
+                c.unmatched_repeats
+            ));
+        }
         out.push_str(&finding::render(&c.reply_findings, "    "));
     }
     out

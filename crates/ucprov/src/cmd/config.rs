@@ -196,7 +196,7 @@ fn report(o: &Output) {
     {
         eprintln!(
             "ucprov: {}: {}: {}",
-            f.severity.label(),
+            f.severity.tag(),
             o.platform.id,
             f.message
         );

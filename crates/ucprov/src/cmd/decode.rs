@@ -139,7 +139,7 @@ pub fn decode(bytes: &[u8], kind: Option<DecodeAs>) -> DecodeReport {
                     .findings
                     .push(Finding::from_decode(Kind::MalformedPacket, e));
             }
-            report.options = Some(rows(&walk.set));
+            report.options = Some(inspect_options::rows_as_named(&walk.set));
         }
         DecodeAs::Message => match Packet::new_checked(bytes) {
             Err(e) => report
@@ -160,7 +160,7 @@ pub fn decode(bytes: &[u8], kind: Option<DecodeAs>) -> DecodeReport {
                         .at(bytes.len()),
                     );
                 }
-                report.options = Some(rows(&read.set));
+                report.options = Some(inspect_options::rows_as_named(&read.set));
             }
         },
     }
@@ -314,15 +314,4 @@ pub fn render(r: &DecodeReport) -> String {
     }
     out.push_str(&text::findings(&r.findings));
     out
-}
-
-/// A run of options explained; option 43 is read as the vendor option 60 names, or as
-/// MS-UC-Client's when the run has no option 60 (what `decode` is for).
-pub fn rows(set: &OptionSet<'_>) -> Vec<OptionRow> {
-    let class = set.vendor_class();
-    let vendor = match class.as_deref() {
-        Some(c) => Vendor::asked_with(Some(c)),
-        None => Vendor::MsUcClient,
-    };
-    inspect_options::rows(set, vendor)
 }

@@ -124,7 +124,7 @@ pub fn encode(p: &Provisioning) -> CliResult<Encoded> {
         .map(|t| LimitFacts {
             target: t.platform.id,
             server: t.platform.name,
-            severity: t.finding.severity.label(),
+            severity: t.finding.severity.tag(),
             message: t.finding.message,
         })
         .collect();

@@ -37,7 +37,7 @@ pub fn annotated_options(bytes: &[u8]) -> String {
         Err(e) => return format!("  not a DHCP message: {e}\n"),
     };
     match packet.options() {
-        Ok(set) => text::options(&crate::cmd::decode::rows(&set)),
+        Ok(set) => text::options(&ucprov_inspect::options::rows_as_named(&set)),
         Err(e) => format!("  malformed options: {e}\n  fix: {}\n", e.fix()),
     }
 }

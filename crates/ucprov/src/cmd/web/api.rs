@@ -292,8 +292,12 @@ fn api_config(r: ConfigRequest) -> Answer {
             .findings
             .into_iter()
             .map(|f| FindingFacts {
-                severity: f.severity.label(),
-                option: f.option,
+                severity: f.severity.tag(),
+                option: f
+                    .field
+                    .as_deref()
+                    .and_then(|x| x.strip_prefix("option "))
+                    .and_then(|c| c.parse().ok()),
                 message: f.message,
             })
             .collect(),
@@ -337,7 +341,7 @@ fn targets() -> Vec<TargetFacts> {
             default_class_name: p.default_name,
             default_interface: p.default_interface,
             file_name: p.file_name(),
-            full: p.id == platform::KEA.id,
+            full: p.full_config,
         })
         .collect()
 }
