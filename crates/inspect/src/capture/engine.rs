@@ -69,37 +69,38 @@ struct Open {
     answered: bool,
 }
 
-/// What makes two exchanges the same for folding: every byte the judge reads.
-#[derive(Debug, PartialEq, Eq)]
-struct Signature {
-    request: Vec<u8>,
-    copies: usize,
-    replies: Vec<(SocketAddrV4, SocketAddrV4, Option<usize>, Vec<u8>)>,
+#[cfg(test)]
+#[test]
+fn repeats_differ_only_in_xid_and_secs() {
+    let a = [1u8; 300];
+    let mut b = a;
+    b[4..10].copy_from_slice(&[9; 6]);
+    assert!(same_but_xid(&a, &b));
+    b[10] = 0;
+    assert!(!same_but_xid(&a, &b));
+    assert!(!same_but_xid(&a, &a[..299]));
 }
 
-/// The message's bytes with the fields that differ between repeats zeroed: the transaction
-/// id and the seconds since the client began.
-fn canonical(bytes: &[u8]) -> Vec<u8> {
-    let mut b = bytes.to_vec();
-    for i in field::XID.start..field::SECS.end {
-        if let Some(x) = b.get_mut(i) {
-            *x = 0;
-        }
-    }
-    b
+/// Whether two messages are the same but for the fields that differ between repeats: the
+/// transaction id and the seconds since the client began (bytes 4 to 9).
+fn same_but_xid(a: &[u8], b: &[u8]) -> bool {
+    let (from, to) = (field::XID.start, field::SECS.end);
+    a.len() == b.len() && a.get(..from) == b.get(..from) && a.get(to..) == b.get(to..)
 }
 
 impl Open {
-    fn signature(&self) -> Signature {
-        Signature {
-            request: canonical(&self.request.bytes),
-            copies: self.copy_count,
-            replies: self
-                .replies
-                .iter()
-                .map(|r| (r.seen.src, r.seen.dst, r.cut, canonical(&r.bytes)))
-                .collect(),
-        }
+    /// Whether `other` says exactly what this exchange said: every byte the judge reads.
+    fn same_as(&self, other: &Open) -> bool {
+        self.copy_count == other.copy_count
+            && self.request.cut == other.request.cut
+            && same_but_xid(&self.request.bytes, &other.request.bytes)
+            && self.replies.len() == other.replies.len()
+            && self.replies.iter().zip(&other.replies).all(|(a, b)| {
+                a.seen.src == b.seen.src
+                    && a.seen.dst == b.seen.dst
+                    && a.cut == b.cut
+                    && same_but_xid(&a.bytes, &b.bytes)
+            })
     }
 
     fn last_frame(&self) -> u64 {
@@ -114,7 +115,7 @@ impl Open {
 
     /// Read every message through `inspect` and judge the exchange. Only messages whose
     /// header checked are kept, so every one reads.
-    fn judge(self) -> Option<Exchange> {
+    fn judge(&self) -> Option<Exchange> {
         let request = read_request(&self.request)?;
         let vendor = request.vendor();
         let replies = self
@@ -131,7 +132,7 @@ impl Open {
             request: Request {
                 seen: self.request.seen.clone(),
                 message: request,
-                copies: self.copies,
+                copies: self.copies.clone(),
             },
             replies,
             repeats: 0,
@@ -157,11 +158,22 @@ fn read_reply(raw: &Raw, vendor: Vendor<'_>) -> Option<ReplyInspection> {
     Some(r)
 }
 
-/// A closed exchange as kept, with the signature repeats are matched against.
+/// A closed exchange as kept: the bytes of its first occurrence, read and judged only when
+/// the client's report is written, and how often it happened again.
 #[derive(Debug)]
 struct Kept {
-    signature: Signature,
-    exchange: Exchange,
+    first: Open,
+    repeats: u64,
+    last_repeat_frame: Option<u64>,
+}
+
+impl Kept {
+    fn judge(self) -> Option<Exchange> {
+        let mut e = self.first.judge()?;
+        e.repeats = self.repeats;
+        e.last_repeat_frame = self.last_repeat_frame;
+        Some(e)
+    }
 }
 
 #[derive(Debug)]
@@ -174,6 +186,7 @@ struct ClientState {
     open: Vec<Open>,
     closed: Vec<Kept>,
     unmatched: Vec<Reply>,
+    /// The bytes of each kept unmatched reply, to fold identical ones.
     unmatched_seen: Vec<(SocketAddrV4, SocketAddrV4, Vec<u8>)>,
     /// Unmatched replies identical to one kept, or past [`KEEP_UNMATCHED`].
     unmatched_repeats: u64,
@@ -185,7 +198,7 @@ impl ClientState {
             self.mac,
             self.first_frame,
             self.last_frame,
-            self.closed.into_iter().map(|k| k.exchange).collect(),
+            self.closed.into_iter().filter_map(Kept::judge).collect(),
             self.unmatched,
         );
         report.unmatched_repeats = self.unmatched_repeats;
@@ -369,16 +382,21 @@ impl Engine {
                 None => {
                     // Replies without a request fold by their bytes like exchanges do, so a
                     // capture that starts mid-way keeps one copy per distinct answer.
-                    let signature = (raw.seen.src, raw.seen.dst, canonical(&raw.bytes));
-                    if client.unmatched_seen.contains(&signature) {
+                    let same = |(src, dst, bytes): &(SocketAddrV4, SocketAddrV4, Vec<u8>)| {
+                        *src == raw.seen.src
+                            && *dst == raw.seen.dst
+                            && same_but_xid(bytes, &raw.bytes)
+                    };
+                    if client.unmatched_seen.iter().any(same) {
                         client.unmatched_repeats += 1;
                     } else if client.unmatched.len() < KEEP_UNMATCHED {
+                        let (src, dst) = (raw.seen.src, raw.seen.dst);
                         if let Some(message) = read_reply(&raw, Vendor::Unknown) {
                             client.unmatched.push(Reply {
                                 seen: raw.seen,
                                 message,
                             });
-                            client.unmatched_seen.push(signature);
+                            client.unmatched_seen.push((src, dst, raw.bytes));
                         }
                     } else {
                         client.unmatched_repeats += 1;
@@ -506,42 +524,35 @@ impl Engine {
     }
 }
 
-/// Close one exchange: count it as a repeat of an identical earlier one, or read and judge it.
+/// Close one exchange: count it as a repeat of an identical earlier one, or keep it.
 fn close(c: &mut ClientState, o: Open, events: &mut Option<Vec<ClosedExchange>>) {
-    let signature = o.signature();
-    let last = o.last_frame();
-    if let Some(k) = c.closed.iter_mut().find(|k| k.signature == signature) {
-        k.exchange.repeats += 1;
-        k.exchange.last_repeat_frame = Some(last);
-        if let Some(events) = events.as_mut() {
-            // A live monitor reports every exchange as itself.
-            if let Some(exchange) = o.judge() {
-                events.push(ClosedExchange {
-                    mac: c.mac.clone(),
-                    exchange,
-                });
-            }
-        }
-        return;
-    }
-    let Some(exchange) = o.judge() else { return };
     if let Some(events) = events.as_mut() {
-        events.push(ClosedExchange {
-            mac: c.mac.clone(),
-            exchange: exchange.clone(),
-        });
+        // A live monitor reports every exchange as itself, as it closes.
+        if let Some(exchange) = o.judge() {
+            events.push(ClosedExchange {
+                mac: c.mac.clone(),
+                exchange,
+            });
+        }
+    }
+    let last = o.last_frame();
+    if let Some(k) = c.closed.iter_mut().find(|k| k.first.same_as(&o)) {
+        k.repeats += 1;
+        k.last_repeat_frame = Some(last);
+        return;
     }
     // Exchanges are kept in the order they began.
     let at = c
         .closed
         .iter()
-        .position(|k| k.exchange.request.seen.frame > exchange.request.seen.frame)
+        .position(|k| k.first.request.seen.frame > o.request.seen.frame)
         .unwrap_or(c.closed.len());
     c.closed.insert(
         at,
         Kept {
-            signature,
-            exchange,
+            first: o,
+            repeats: 0,
+            last_repeat_frame: None,
         },
     );
 }

@@ -100,7 +100,10 @@ impl Output {
                 Mode::JsonLines => line(&mut self.out, "client", c)?,
             }
             self.written += 1;
-            self.rows.push(row);
+            // Only the text summary lists the clients again; JSON has written them already.
+            if self.mode == Mode::Text {
+                self.rows.push(row);
+            }
         }
         self.out.flush()
     }
@@ -111,7 +114,7 @@ impl Output {
                 .malformed
                 .retain(|m| m.mac.as_deref() == Some(f.as_str()));
             summary.malformed_count = summary.malformed.len() as u64;
-            summary.clients = self.rows.len() as u64;
+            summary.clients = self.written as u64;
             summary.failing_clients = self.failing;
         }
         match self.mode {
