@@ -11,6 +11,7 @@ use crate::tls::TlsCheck;
 
 pub use crate::step::{exit_code_table, Failure, Problem, Status, Step, StepId, EXIT_OK};
 
+/// Everything the probe saw. `steps` is the verdict; the other fields carry the data behind it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
     pub passed: bool,

@@ -215,8 +215,6 @@ impl Step {
     }
 }
 
-/// Everything the probe saw. `steps` is the verdict; the other fields carry the data behind it.
-
 /// `1 server`, `2 servers`: counts in messages.
 pub fn plural(n: usize, what: &str) -> String {
     if n == 1 {

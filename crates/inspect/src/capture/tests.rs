@@ -113,7 +113,7 @@ impl Feed {
         self
     }
 
-    fn from_client(&mut self, ms: u64, from: Ipv4Addr, bytes: &[u8]) -> &mut Self {
+    fn client_sends(&mut self, ms: u64, from: Ipv4Addr, bytes: &[u8]) -> &mut Self {
         self.at(
             ms,
             SocketAddrV4::new(from, 68),
@@ -122,7 +122,7 @@ impl Feed {
         )
     }
 
-    fn to_client(&mut self, ms: u64, server: Ipv4Addr, to: Ipv4Addr, bytes: &[u8]) -> &mut Self {
+    fn server_sends(&mut self, ms: u64, server: Ipv4Addr, to: Ipv4Addr, bytes: &[u8]) -> &mut Self {
         self.at(
             ms,
             SocketAddrV4::new(server, 67),
@@ -150,7 +150,7 @@ fn errors(c: &ClientReport) -> Vec<String> {
 fn lpe_boot(feed: &mut Feed) {
     let vlan = (code::VENDOR_SPECIFIC, b"VLAN-A:20".to_vec());
     let (u, b) = (Ipv4Addr::UNSPECIFIED, Ipv4Addr::BROADCAST);
-    feed.from_client(
+    feed.client_sends(
         0,
         u,
         &request(
@@ -162,13 +162,13 @@ fn lpe_boot(feed: &mut Feed) {
             vec![asks()],
         ),
     )
-    .to_client(
+    .server_sends(
         5,
         SERVER,
         b,
         &reply(MessageType::Offer, 1, PHONE, SERVER, vec![vlan.clone()]),
     )
-    .from_client(
+    .client_sends(
         10,
         u,
         &request(
@@ -180,13 +180,13 @@ fn lpe_boot(feed: &mut Feed) {
             vec![asks(), (50, PHONE_IP.octets().to_vec())],
         ),
     )
-    .to_client(
+    .server_sends(
         15,
         SERVER,
         b,
         &reply(MessageType::Ack, 1, PHONE, SERVER, vec![vlan]),
     )
-    .from_client(
+    .client_sends(
         2000,
         PHONE_IP,
         &request(
@@ -199,13 +199,13 @@ fn lpe_boot(feed: &mut Feed) {
         ),
     )
     // The site's DHCP server answers the INFORM too, without 43/120: that is normal.
-    .to_client(
+    .server_sends(
         2003,
         SERVER,
         PHONE_IP,
         &reply(MessageType::Ack, 2, PHONE, SERVER, vec![]),
     )
-    .to_client(
+    .server_sends(
         2004,
         RESPONDER,
         PHONE_IP,
@@ -240,7 +240,7 @@ fn an_access_point_and_a_pxe_client_beside_a_phone_are_not_errors() {
     let (u, b) = (Ipv4Addr::UNSPECIFIED, Ipv4Addr::BROADCAST);
     let ap = [0x02, 0, 0, 0, 0, 0x61];
     let pxe = [0x02, 0, 0, 0, 0, 0x62];
-    feed.from_client(
+    feed.client_sends(
         3000,
         u,
         &request(
@@ -252,7 +252,7 @@ fn an_access_point_and_a_pxe_client_beside_a_phone_are_not_errors() {
             vec![(55, vec![1, 3, 43])],
         ),
     )
-    .to_client(
+    .server_sends(
         3001,
         SERVER,
         b,
@@ -264,7 +264,7 @@ fn an_access_point_and_a_pxe_client_beside_a_phone_are_not_errors() {
             vec![(43, vec![0xC0, 0, 2, 1])],
         ),
     )
-    .from_client(
+    .client_sends(
         3100,
         u,
         &request(
@@ -276,7 +276,7 @@ fn an_access_point_and_a_pxe_client_beside_a_phone_are_not_errors() {
             vec![(55, vec![1, 3, 43, 60])],
         ),
     )
-    .to_client(
+    .server_sends(
         3101,
         SERVER,
         b,
@@ -310,7 +310,7 @@ fn an_access_point_and_a_pxe_client_beside_a_phone_are_not_errors() {
 #[test]
 fn a_release_carries_no_option_60_and_that_is_no_finding() {
     let mut feed = Feed::new();
-    feed.from_client(
+    feed.client_sends(
         0,
         PHONE_IP,
         &request(MessageType::Release, 9, PHONE, PHONE_IP, None, vec![]),
@@ -325,7 +325,7 @@ fn a_request_after_a_nak_under_the_same_xid_is_a_new_request() {
     let (u, b) = (Ipv4Addr::UNSPECIFIED, Ipv4Addr::BROADCAST);
     let mut feed = Feed::new();
     let old = Ipv4Addr::new(198, 51, 100, 9);
-    feed.from_client(
+    feed.client_sends(
         0,
         u,
         &request(
@@ -337,13 +337,13 @@ fn a_request_after_a_nak_under_the_same_xid_is_a_new_request() {
             vec![(50, old.octets().to_vec())],
         ),
     )
-    .to_client(
+    .server_sends(
         1,
         SERVER,
         b,
         &reply(MessageType::Nak, 5, PHONE, SERVER, vec![]),
     )
-    .from_client(
+    .client_sends(
         2,
         u,
         &request(
@@ -371,8 +371,8 @@ fn a_retransmission_before_any_answer_is_a_copy() {
         Some(b"MS-UC-Client"),
         vec![asks()],
     );
-    feed.from_client(0, PHONE_IP, &inform)
-        .from_client(4000, PHONE_IP, &inform);
+    feed.client_sends(0, PHONE_IP, &inform)
+        .client_sends(4000, PHONE_IP, &inform);
     let c = &feed.finish()[0];
     assert_eq!(c.exchanges.len(), 1);
     assert_eq!(c.exchanges[0].request.copies, [2]);
@@ -415,7 +415,7 @@ fn identical_exchanges_fold_into_one_with_a_count() {
     let mut feed = Feed::new();
     for i in 0..4u32 {
         let ms = u64::from(i) * 40_000;
-        feed.from_client(
+        feed.client_sends(
             ms,
             PHONE_IP,
             &request(
@@ -427,7 +427,7 @@ fn identical_exchanges_fold_into_one_with_a_count() {
                 vec![asks()],
             ),
         )
-        .to_client(
+        .server_sends(
             ms + 2,
             RESPONDER,
             PHONE_IP,
@@ -445,7 +445,7 @@ fn identical_exchanges_fold_into_one_with_a_count() {
 fn a_quiet_client_is_reported_before_the_capture_ends() {
     let mut feed = Feed::new();
     let other = [0x02, 0, 0, 0, 0, 0x77];
-    feed.from_client(
+    feed.client_sends(
         0,
         PHONE_IP,
         &request(
@@ -457,7 +457,7 @@ fn a_quiet_client_is_reported_before_the_capture_ends() {
             vec![asks()],
         ),
     )
-    .from_client(
+    .client_sends(
         200_000,
         Ipv4Addr::new(192, 0, 2, 77),
         &request(
@@ -489,7 +489,7 @@ fn servers_that_differ_only_in_case_agree_and_a_different_fqdn_conflicts() {
             (43, other.option43().unwrap()),
             (120, other.option120().unwrap()),
         ];
-        feed.from_client(
+        feed.client_sends(
             0,
             PHONE_IP,
             &request(
@@ -501,13 +501,13 @@ fn servers_that_differ_only_in_case_agree_and_a_different_fqdn_conflicts() {
                 vec![asks()],
             ),
         )
-        .to_client(
+        .server_sends(
             1,
             RESPONDER,
             PHONE_IP,
             &reply(MessageType::Ack, 1, PHONE, RESPONDER, seed_options()),
         )
-        .to_client(
+        .server_sends(
             2,
             SERVER,
             PHONE_IP,
@@ -531,7 +531,7 @@ fn a_misspelt_vendor_class_is_a_warning_and_another_vendors_inform_a_note() {
         (&b"Polycom-VVX"[..], crate::Severity::Note),
     ] {
         let mut feed = Feed::new();
-        feed.from_client(
+        feed.client_sends(
             0,
             PHONE_IP,
             &request(
