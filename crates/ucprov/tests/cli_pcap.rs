@@ -2,7 +2,11 @@
 //! VLAN, Linux cooked, IPv4 and UDP written by hand) around DHCP messages from the codec.
 #![allow(clippy::expect_used, clippy::unwrap_used)] // helpers beside the tests: a panic is the failure report
 
+mod common;
+
 use std::net::{Ipv4Addr, SocketAddrV4};
+
+use common::Run;
 use std::path::Path;
 use std::process::Command;
 
@@ -240,12 +244,6 @@ fn pcapng(link: u16, frames: &[Frame]) -> Vec<u8> {
 }
 
 // ---- running the binary ----
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
 
 /// Write `bytes` as `name` in a fresh folder and run `ucprov pcap` there, so the report
 /// names the file the same way on every machine.
@@ -823,29 +821,8 @@ fn capture_path(name: &str) -> std::path::PathBuf {
 }
 
 fn run_args(args: &[&str], stdin: Option<&[u8]>) -> Run {
-    use std::io::Write;
-    use std::process::Stdio;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ucprov"))
-        .arg("pcap")
-        .args(args)
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(bytes) = stdin {
-        child.stdin.take().unwrap().write_all(bytes).unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    let all: Vec<&str> = ["pcap"].into_iter().chain(args.iter().copied()).collect();
+    common::ucprov_bytes(&all, stdin)
 }
 
 #[test]

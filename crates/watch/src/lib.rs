@@ -35,7 +35,6 @@
 
 pub mod metrics;
 pub mod output;
-mod server;
 pub mod socket;
 
 use std::io::{self, Write};
@@ -48,6 +47,7 @@ use ucprov_inspect::capture::link::{peel, Peeled};
 use ucprov_inspect::capture::reader::Record;
 use ucprov_inspect::capture::time::Timestamp;
 use ucprov_inspect::capture::Engine;
+use ucprov_responder::admin::{Admin, MetricsSource};
 
 use metrics::Metrics;
 use output::Output;
@@ -162,13 +162,21 @@ pub fn run(cfg: &WatchConfig, out: impl Write) -> Result<(), WatchError> {
         let Some(addr) = cfg.metrics else {
             return Ok(None);
         };
-        let listener = tokio::net::TcpListener::bind(addr)
+        // The responder's admin endpoint, with this watch's counters as its one source.
+        let source_metrics = Arc::clone(&metrics);
+        let source: MetricsSource = Arc::new(move || {
+            source_metrics
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .render()
+        });
+        let admin = Admin::bind(addr, vec![source])
             .await
             .map_err(|source| WatchError::Metrics { addr, source })?;
-        let bound = listener
+        let bound = admin
             .local_addr()
             .map_err(|source| WatchError::Metrics { addr, source })?;
-        tokio::spawn(server::serve(listener, Arc::clone(&metrics), async {
+        tokio::spawn(admin.run(async {
             let _ = shutdown_rx.await;
         }));
         Ok(Some(bound))

@@ -105,41 +105,33 @@ pub fn compare(a: &Provisions<'_>, b: &Provisions<'_>) -> Agreement {
 }
 
 fn compare_profiles(p: &MsUcProfile, q: &MsUcProfile, out: &mut Agreement) {
-    if p.uc_identifier != q.uc_identifier {
-        out.conflicts.push(diff(
-            "option 43 sub-option 1 (UCIdentifier)",
-            &p.uc_identifier,
-            &q.uc_identifier,
-        ));
-    }
-    if p.scheme != q.scheme {
-        out.conflicts.push(diff(
-            "option 43 sub-option 2 (URLScheme)",
-            p.scheme.as_str(),
-            q.scheme.as_str(),
-        ));
-    }
+    let text = |x: &MsUcProfile| {
+        [
+            x.uc_identifier.clone(),
+            x.scheme.as_str().to_string(),
+            x.web_fqdn.clone(),
+            x.port.to_string(),
+            x.path.clone(),
+        ]
+    };
     // Host names are DNS names: case does not make them different (RFC 4343).
-    if !p.web_fqdn.eq_ignore_ascii_case(&q.web_fqdn) {
-        out.conflicts.push(diff(
+    let fields = [
+        (
+            "option 43 sub-option 1 (UCIdentifier)",
+            p.uc_identifier == q.uc_identifier,
+        ),
+        ("option 43 sub-option 2 (URLScheme)", p.scheme == q.scheme),
+        (
             "option 43 sub-option 3 (WebServerFqdn)",
-            &p.web_fqdn,
-            &q.web_fqdn,
-        ));
-    }
-    if p.port != q.port {
-        out.conflicts.push(diff(
-            "option 43 sub-option 4 (WebServerPort)",
-            p.port.to_string(),
-            q.port.to_string(),
-        ));
-    }
-    if p.path != q.path {
-        out.conflicts.push(diff(
-            "option 43 sub-option 5 (CertProvRelPath)",
-            &p.path,
-            &q.path,
-        ));
+            p.web_fqdn.eq_ignore_ascii_case(&q.web_fqdn),
+        ),
+        ("option 43 sub-option 4 (WebServerPort)", p.port == q.port),
+        ("option 43 sub-option 5 (CertProvRelPath)", p.path == q.path),
+    ];
+    for ((field, same), (a, b)) in fields.into_iter().zip(text(p).into_iter().zip(text(q))) {
+        if !same {
+            out.conflicts.push(diff(field, a, b));
+        }
     }
     for (side, mine, theirs) in [("first", p, q), ("second", q, p)] {
         for extra in &mine.extra {

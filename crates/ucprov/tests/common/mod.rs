@@ -16,6 +16,11 @@ pub fn ucprov(args: &[&str]) -> Run {
 }
 
 pub fn ucprov_stdin(args: &[&str], stdin: Option<&str>) -> Run {
+    ucprov_bytes(args, stdin.map(str::as_bytes))
+}
+
+/// `ucprov` with `stdin` (bytes: a capture, say) on its standard input.
+pub fn ucprov_bytes(args: &[&str], stdin: Option<&[u8]>) -> Run {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ucprov"))
         .args(args)
         .stdin(if stdin.is_some() {
@@ -32,7 +37,7 @@ pub fn ucprov_stdin(args: &[&str], stdin: Option<&str>) -> Run {
             .stdin
             .take()
             .expect("stdin")
-            .write_all(input.as_bytes())
+            .write_all(input)
             .expect("write stdin");
     }
     let out = child.wait_with_output().expect("wait for ucprov");
