@@ -70,6 +70,9 @@ pub enum Kind {
     ReplySize,
     /// A value a generated configuration assumes, for the admin to set (`ucprov config`).
     Assumption,
+    /// An input the codec accepts that looks like a mistake (an address or a single-label
+    /// name where an FQDN belongs, plain HTTP): [`crate::rules::input`].
+    SuspiciousInput,
 }
 
 /// Something the user should know, at a place in their bytes when it has one.

@@ -3,4 +3,5 @@
 
 pub mod agreement;
 pub mod destination;
+pub mod input;
 pub mod rogue;
