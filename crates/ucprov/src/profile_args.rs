@@ -7,6 +7,8 @@ use std::net::Ipv4Addr;
 
 use clap::Args;
 use serde::{Deserialize, Deserializer, Serialize};
+use ucprov_inspect::rules::input::{profile_warnings, Input};
+use ucprov_inspect::Finding;
 use ucprov_wire::hex::parse_hex;
 use ucprov_wire::profile::{parse_port, ExtraSubOption, Provisioning, ProvisioningError, Scheme};
 use ucprov_wire::sip_servers::{Compression, SipServers};
@@ -24,6 +26,75 @@ pub enum ProfileField {
     Path,
     Subs,
     SipServerIp,
+}
+
+impl ProfileField {
+    /// The command-line flag.
+    pub fn flag(self) -> &'static str {
+        match self {
+            ProfileField::SipServers => "--sip-server",
+            ProfileField::WebServer => "--web-server",
+            ProfileField::Scheme => "--scheme",
+            ProfileField::Port => "--port",
+            ProfileField::Path => "--path",
+            ProfileField::Subs => "--sub",
+            ProfileField::SipServerIp => "--sip-server-ip",
+        }
+    }
+
+    /// The web page's label for the input (assets/index.html).
+    pub fn label(self) -> &'static str {
+        match self {
+            ProfileField::SipServers => "SIP server FQDN(s)",
+            ProfileField::WebServer => "Web services FQDN",
+            ProfileField::Scheme => "Scheme",
+            ProfileField::Port => "Port",
+            ProfileField::Path => "Provisioning path",
+            ProfileField::Subs => "Extra sub-options",
+            ProfileField::SipServerIp => "SIP server addresses",
+        }
+    }
+}
+
+/// An input that looks like a mistake ([`ucprov_inspect::rules::input`]), with the flag or
+/// form field it came from.
+#[derive(Debug, Clone)]
+pub struct InputWarning {
+    pub field: ProfileField,
+    pub finding: Finding,
+}
+
+impl InputWarning {
+    /// The warning naming the command-line flag: `--web-server: "192.0.2.10" is ...`.
+    pub fn cli(&self) -> String {
+        self.text(self.field.flag())
+    }
+
+    /// The warning naming the web page's field: `Web services FQDN: "192.0.2.10" is ...`.
+    pub fn web(&self) -> String {
+        self.text(self.field.label())
+    }
+
+    fn text(&self, name: &str) -> String {
+        match &self.finding.fix {
+            Some(fix) => format!("{name}: {} (fix: {fix})", self.finding.message),
+            None => format!("{name}: {}", self.finding.message),
+        }
+    }
+}
+
+/// `--strict`: print each input warning as an error and fail (exit 1); otherwise nothing.
+pub fn strict(warnings: &[InputWarning]) -> CliResult {
+    if warnings.is_empty() {
+        return Ok(());
+    }
+    for w in warnings {
+        eprintln!("ucprov: error: {}", w.cli());
+    }
+    Err(CliError::invalid(format!(
+        "--strict: {} input(s) look like mistakes (see above)",
+        warnings.len()
+    )))
 }
 
 /// A profile the flags (or the web form) describe that cannot be built: the message the CLI
@@ -191,6 +262,24 @@ impl ProfileArgs {
         Ok(p)
     }
 
+    /// Inputs of the built profile `p` that look like mistakes, each with its flag or field:
+    /// the web services FQDN is `--web-server` when given, else the first `--sip-server`.
+    pub fn input_warnings(&self, p: &Provisioning) -> Vec<InputWarning> {
+        use ProfileField as F;
+        profile_warnings(p)
+            .into_iter()
+            .filter_map(|finding| {
+                let field = match Input::of(&finding)? {
+                    Input::WebFqdn if self.web_server.is_some() => F::WebServer,
+                    Input::WebFqdn | Input::Registrar => F::SipServers,
+                    Input::Scheme => F::Scheme,
+                    Input::Port => F::Port,
+                };
+                Some(InputWarning { field, finding })
+            })
+            .collect()
+    }
+
     /// The input a validation error comes from: sub-option 3 is the web server, or the first
     /// SIP server when no web server was given.
     fn field_of(&self, e: &ProvisioningError) -> Option<ProfileField> {
@@ -282,6 +371,44 @@ mod tests {
         .unwrap();
         assert_eq!(p.profile.extra[0].value, vec![0x00, 0x78]);
         assert_eq!(p.profile.extra[1].value, b"NAP".to_vec());
+    }
+
+    #[test]
+    fn input_warnings_name_the_flag_and_the_page_label() {
+        let args = |argv: &[&str]| {
+            let mut v = vec!["t"];
+            v.extend_from_slice(argv);
+            T::try_parse_from(v).unwrap().p
+        };
+        let a = args(&[
+            "--sip-server",
+            "pool.contoso.com",
+            "--web-server",
+            "192.0.2.10",
+        ]);
+        let w = a.input_warnings(&a.provisioning().unwrap());
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].cli()
+                .starts_with("--web-server: \"192.0.2.10\" is an IPv4"),
+            "{}",
+            w[0].cli()
+        );
+        assert!(
+            w[0].web().starts_with("Web services FQDN: "),
+            "{}",
+            w[0].web()
+        );
+        let a = args(&["--sip-server", "lync"]);
+        let w = a.input_warnings(&a.provisioning().unwrap());
+        assert_eq!(w.len(), 1);
+        assert!(
+            w[0].cli().starts_with("--sip-server: \"lync\""),
+            "{}",
+            w[0].cli()
+        );
+        let a = args(&["--sip-server", "lync.schertz.local"]);
+        assert!(a.input_warnings(&a.provisioning().unwrap()).is_empty());
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub fn profile_warnings(p: &Provisioning) -> Vec<Finding> {
                 ),
             )
             .field(Input::Scheme.as_str())
-            .fix("use https (the default)"),
+            .fix("use https, the default"),
         );
     }
     if p.profile.port != DEFAULT_PORT && !https {
@@ -115,7 +115,7 @@ fn name_warning(input: Input, name: &str, also: &str) -> Option<Finding> {
                 "{name:?} is an IPv4 address, not a name{also}: Lync / Skype for Business devices check the server's TLS certificate against the name, and the certificate names the FQDN"
             ),
             match input {
-                Input::Registrar => "give the registrar's FQDN, e.g. pool.contoso.com (non-Lync SIP phones that want addresses take option 120's address encoding)",
+                Input::Registrar => "give the registrar's FQDN, e.g. pool.contoso.com; non-Lync SIP phones that want addresses take option 120's address encoding",
                 _ => "give the web services FQDN the certificate names, e.g. webpool.contoso.com",
             },
         )

@@ -17,7 +17,7 @@ use ucprov_confgen::{
 use ucprov_wire::profile::Provisioning;
 
 use crate::exit::{CliError, CliResult};
-use crate::profile_args::ProfileArgs;
+use crate::profile_args::{strict, ProfileArgs};
 
 /// `--target all` writes every target into `--out DIR`.
 const ALL: &str = "all";
@@ -82,6 +82,12 @@ pub struct ConfigArgs {
     /// Write <DIR>/<target>.<ext> instead of printing; required with --target all.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
+
+    /// Inputs that look like mistakes (an IP address or a single-label name for an FQDN,
+    /// --scheme http, a non-default --port without https) are errors (exit 1, no
+    /// configuration), not warnings.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 fn target_parser() -> PossibleValuesParser {
@@ -102,6 +108,10 @@ pub fn parse_scope(s: &str) -> Result<Scope, String> {
 pub fn run(args: &ConfigArgs) -> CliResult {
     let targets = select(args)?;
     let p = args.profile.provisioning()?;
+    let input = args.profile.input_warnings(&p);
+    if args.strict {
+        strict(&input)?;
+    }
     let req = request(
         &p,
         args.scope,
@@ -114,6 +124,10 @@ pub fn run(args: &ConfigArgs) -> CliResult {
         .map(|t| generate(t, &req))
         .collect::<Result<Vec<_>, _>>()
         .map_err(CliError::invalid)?;
+    // Once, whatever the number of targets: they are about the profile, not a platform.
+    for w in &input {
+        eprintln!("ucprov: warning: {}", w.cli());
+    }
     for o in &outputs {
         report(o);
     }

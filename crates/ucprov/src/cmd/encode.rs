@@ -8,7 +8,7 @@ use ucprov_wire::profile::Provisioning;
 use ucprov_wire::sip_servers::SipServers;
 
 use crate::exit::{CliError, CliResult};
-use crate::profile_args::ProfileArgs;
+use crate::profile_args::{strict, InputWarning, ProfileArgs};
 use crate::render::dhcputil;
 use crate::render::hex_form::HexForm;
 use ucprov_inspect::render::Table;
@@ -41,6 +41,11 @@ pub struct EncodeArgs {
     /// Hex notation for the table and hex formats.
     #[arg(long, value_enum, default_value_t)]
     pub hex_style: HexForm,
+
+    /// Inputs that look like mistakes (an IP address or a single-label name for an FQDN,
+    /// --scheme http, a non-default --port without https) are errors (exit 1), not warnings.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// Facts about the encoded options, computed once and rendered by every format.
@@ -164,7 +169,19 @@ fn warnings(p: &Provisioning, o43: &OptionFacts, o120: &OptionFacts) -> Vec<Stri
 
 pub fn run(args: &EncodeArgs) -> CliResult {
     let p = args.profile.provisioning()?;
-    let e = encode(&p)?;
+    let input = args.profile.input_warnings(&p);
+    if args.strict {
+        strict(&input)?;
+    }
+    let mut e = encode(&p)?;
+    let input: Vec<String> = input.iter().map(InputWarning::cli).collect();
+    if matches!(args.format, EncodeFormat::Hex | EncodeFormat::Dhcputil) {
+        // These formats are only the bytes: the warnings go to stderr.
+        for w in &input {
+            eprintln!("ucprov: warning: {w}");
+        }
+    }
+    e.warnings.splice(0..0, input);
     let text = match args.format {
         EncodeFormat::Table => render_table(&e, args.hex_style),
         EncodeFormat::Hex => format!(

@@ -13,6 +13,7 @@ use tokio::signal::unix::SignalKind;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{error, info};
+use ucprov_inspect::rules::input::{profile_warnings, Input};
 use ucprov_responder::admin::{Admin, MetricsSource};
 use ucprov_responder::config::{Config, ConfigError};
 use ucprov_responder::policy::Policy;
@@ -50,6 +51,12 @@ pub struct ServeArgs {
     /// Validate the configuration (file or flags) and exit: 0 valid, 1 invalid.
     #[arg(long)]
     pub check: bool,
+
+    /// Profile inputs that look like mistakes (an IP address or a single-label name in
+    /// sip_servers or web_server, scheme http, a non-default port without https) are errors
+    /// (exit 1; nothing is served), not warnings.
+    #[arg(long)]
+    pub strict: bool,
 
     /// Single-site quick start: the profile every MS-UC-Client gets.
     #[command(flatten)]
@@ -132,6 +139,21 @@ pub fn run(args: &ServeArgs) -> CliResult {
     } else {
         Some(args.config()?)
     };
+    if let Some((config, _)) = &dhcp {
+        let warnings = input_warnings(config, args.profile.as_ref());
+        if args.strict && !warnings.is_empty() {
+            for w in &warnings {
+                eprintln!("ucprov: error: {w}");
+            }
+            return Err(CliError::invalid(format!(
+                "--strict: {} input(s) look like mistakes (see above)",
+                warnings.len()
+            )));
+        }
+        for w in &warnings {
+            eprintln!("ucprov: warning: {w}");
+        }
+    }
     if args.check {
         check(dhcp.as_ref());
         return Ok(());
@@ -160,6 +182,48 @@ fn check(dhcp: Option<&(Config, Option<PathBuf>)>) {
         .as_ref()
         .map_or("flags".to_string(), |p| p.display().to_string());
     println!("ok: {what}: {sites} site(s){default}");
+}
+
+/// Inputs that look like mistakes, per site: naming the flag when the profile came from
+/// flags, else the site and its TOML key (`site "berlin": web_server: ...`).
+fn input_warnings(config: &Config, flags: Option<&ProfileArgs>) -> Vec<String> {
+    let sites = config
+        .sites
+        .sites
+        .iter()
+        .map(|s| (format!("site {:?}", s.name), s));
+    let default = config
+        .sites
+        .default
+        .iter()
+        .map(|s| ("default".to_string(), s));
+    let mut out = Vec::new();
+    for (label, site) in sites.chain(default) {
+        if let Some(flags) = flags {
+            out.extend(
+                flags
+                    .input_warnings(&site.provisioning)
+                    .iter()
+                    .map(|w| w.cli()),
+            );
+            continue;
+        }
+        for f in profile_warnings(&site.provisioning) {
+            let key = match Input::of(&f) {
+                Some(Input::WebFqdn) => "web_server",
+                Some(Input::Registrar) | None => "sip_servers",
+                Some(Input::Scheme) => "scheme",
+                Some(Input::Port) => "port",
+            };
+            let fix = f
+                .fix
+                .as_deref()
+                .map(|x| format!(" (fix: {x})"))
+                .unwrap_or_default();
+            out.push(format!("{label}: {key}: {}{fix}", f.message));
+        }
+    }
+    out
 }
 
 fn init_logging(format: LogFormat) {

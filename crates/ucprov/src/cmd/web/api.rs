@@ -34,7 +34,7 @@ use super::{Site, BODY_LIMIT, BODY_TIMEOUT};
 use crate::cmd::config::{check_full, parse_scope, request_error};
 use crate::cmd::decode::{decode, DecodeAs, DecodeReport};
 use crate::cmd::encode::{encode, Encoded};
-use crate::profile_args::ProfileArgs;
+use crate::profile_args::{InputWarning, ProfileArgs};
 use crate::render::hex_form::HexForm;
 
 pub type Answer = Response<Full<Bytes>>;
@@ -134,10 +134,15 @@ fn api_encode(profile: &ProfileArgs) -> Answer {
         Ok(p) => p,
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.error, e.field),
     };
-    let encoded = match encode(&p) {
+    let mut encoded = match encode(&p) {
         Ok(e) => e,
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e, None::<&str>),
     };
+    // Inputs that look like mistakes, naming the page's field labels, first.
+    let input = profile.input_warnings(&p);
+    encoded
+        .warnings
+        .splice(0..0, input.iter().map(InputWarning::web));
     let forms = HexForm::value_variants()
         .iter()
         .filter_map(|form| {
@@ -283,23 +288,32 @@ fn api_config(r: ConfigRequest) -> Answer {
         }
     };
     let blocked = out.config.is_none();
+    let input = r
+        .profile
+        .input_warnings(&p)
+        .into_iter()
+        .map(|w| FindingFacts {
+            severity: w.finding.severity.tag(),
+            option: None,
+            message: w.web(),
+        });
     let answer = ConfigAnswer {
         target: target.id,
         server: target.name,
         file_name: target.file_name(),
         config: out.config,
-        findings: out
-            .findings
-            .into_iter()
-            .map(|f| FindingFacts {
-                severity: f.severity.tag(),
-                option: f
-                    .field
-                    .as_deref()
-                    .and_then(|x| x.strip_prefix("option "))
-                    .and_then(|c| c.parse().ok()),
-                message: f.message,
-            })
+        findings: input
+            .chain(out.findings.into_iter().map(|f| {
+                FindingFacts {
+                    severity: f.severity.tag(),
+                    option: f
+                        .field
+                        .as_deref()
+                        .and_then(|x| x.strip_prefix("option "))
+                        .and_then(|c| c.parse().ok()),
+                    message: f.message,
+                }
+            }))
             .collect(),
         error: blocked.then(|| {
             format!(
