@@ -11,14 +11,27 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let _ = RequestInspection::of(&p);
-    for vendor in [Vendor::MsUcClient, Vendor::Unknown, Vendor::Other(None), Vendor::Other(Some(b"ArubaAP"))] {
+    for vendor in [
+        Vendor::MsUcClient,
+        Vendor::Unknown,
+        Vendor::Other(None),
+        Vendor::Other(Some(b"ArubaAP")),
+    ] {
         let r = ReplyInspection::of(&p, vendor);
         for f in r.all_findings() {
             if let Some(offset) = f.offset {
                 // Offsets in a joined value count from its start; it is never longer than the message.
-                assert!(offset <= data.len(), "finding at {offset} past {}: {}", data.len(), f.message);
+                assert!(
+                    offset <= data.len(),
+                    "finding at {offset} past {}: {}",
+                    data.len(),
+                    f.message
+                );
             }
         }
-        assert_eq!(r.provisioned(), r.profile().is_some() && !r.registrars.is_empty());
+        assert_eq!(
+            r.provisioned(),
+            r.profile().is_some() && !r.registrars.is_empty()
+        );
     }
 });

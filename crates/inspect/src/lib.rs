@@ -7,6 +7,7 @@
 //! - [`option43`], [`option120`], [`options`]: values explained, offsets in the user's bytes.
 //!   Option 43 is judged against the MS-UC-Client profile only when the client asked as one.
 //! - [`message`]: [`RequestInspection`] and [`ReplyInspection`], a message read once.
+//! - [`frame`]: the DHCP message inside a pasted Ethernet, IPv4 or UDP frame.
 //! - [`rules`]: one rule per question: do two servers agree, is this a rogue-detection
 //!   probe, where must a reply go.
 //! - [`capture`]: pcap and pcapng read as a stream, requests paired with replies per client,
@@ -16,6 +17,7 @@
 
 pub mod capture;
 pub mod finding;
+pub mod frame;
 pub mod message;
 pub mod option120;
 pub mod option43;

@@ -243,3 +243,106 @@ fn option_120_names_a_device_cannot_use_are_errors_at_their_byte() {
         );
     }
 }
+
+fn paste(name: &str) -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../wire/tests/pastes")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// Options 43 and 120 as decoded: what every paste of the same reply must agree on.
+fn options_43_120(r: &common::Run) -> (serde_json::Value, serde_json::Value) {
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    let rows = v["options"].as_array().unwrap().clone();
+    let find = |code: u64| {
+        rows.iter()
+            .find(|o| o["code"] == code)
+            .map(|o| {
+                (
+                    o["hex"].clone(),
+                    o["option43"].clone(),
+                    o["option120"].clone(),
+                )
+            })
+            .unwrap()
+    };
+    let (h43, o43, _) = find(43);
+    let (h120, _, o120) = find(120);
+    (
+        serde_json::json!([h43, o43["provisioning_url"]]),
+        serde_json::json!([h120, o120["servers"]]),
+    )
+}
+
+#[test]
+fn every_tools_paste_of_a_real_reply_decodes_to_the_same_options() {
+    // The bare DHCP message (xxd -p of the UDP payload of a real ucprov serve ACK).
+    let bare = ucprov_stdin(&["decode", "--json", "-"], Some(&paste("dhcp6.hex")));
+    assert_eq!(bare.code, 0, "{}", bare.stdout);
+    let want = options_43_120(&bare);
+    assert!(
+        want.0[1]
+            .as_str()
+            .unwrap()
+            .starts_with("https://web.contoso.com:443/"),
+        "{want:?}"
+    );
+    for (name, form) in [
+        ("frame6.tshark-x.txt", "tshark"),
+        ("frame6.xxd.txt", "xxd"),
+        ("frame6.hexdump-C.txt", "hexdump_c"),
+        ("frame6.od.txt", "od"),
+        ("frame6.hex", ""),
+        ("dhcp6.xxd.txt", "xxd"),
+        ("dhcp6.hexdump-C.txt", "hexdump_c"),
+        ("dhcp6.od-z.txt", "od"),
+    ] {
+        let r = ucprov_stdin(&["decode", "--json", "-"], Some(&paste(name)));
+        assert_eq!(r.code, 0, "{name}: {}\n{}", r.stdout, r.stderr);
+        assert_eq!(options_43_120(&r), want, "{name}");
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        if form.is_empty() {
+            assert!(v.get("pasted_as").is_none(), "{name}");
+        } else {
+            assert_eq!(v["pasted_as"], form, "{name}");
+        }
+        if name.starts_with("frame6") {
+            assert_eq!(v["decoded_as"], "frame", "{name}");
+            assert_eq!(v["frame"]["dhcp_offset"], 42, "{name}");
+        }
+    }
+    let text = ucprov_stdin(&["decode", "-"], Some(&paste("frame6.tshark-x.txt")));
+    assert!(
+        text.stdout
+            .contains("Read the paste as a tshark -x / Wireshark hex dump."),
+        "{}",
+        text.stdout
+    );
+    assert!(text.stdout.contains("stripped Ethernet II (14 bytes), IPv4 192.0.2.2 -> 192.0.2.142 (20 bytes), UDP 67 -> 68 (8 bytes)"), "{}", text.stdout);
+}
+
+#[test]
+fn a_dump_that_cannot_be_read_unambiguously_is_an_error_that_says_why() {
+    let r = ucprov(&["decode", "0000  2b 5a 01 0c"]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert!(
+        r.stderr
+            .contains("leaves it open whether its first group is an offset or data"),
+        "{}",
+        r.stderr
+    );
+    let mut lines: Vec<String> = paste("frame6.xxd.txt").lines().map(String::from).collect();
+    lines.remove(2);
+    let r = ucprov_stdin(&["decode", "-"], Some(&lines.join("\n")));
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains(
+            "line 3: this looks like an xxd dump, but its offset 0x30 is not the 0x20 bytes"
+        ),
+        "{}",
+        r.stderr
+    );
+}

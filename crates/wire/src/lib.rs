@@ -1,7 +1,8 @@
 //! Pure codec for the DHCP side of Lync / Skype for Business provisioning: no I/O, no async.
 //!
 //! Layers, bottom up:
-//! - [`hex`]: hex as admins paste it, and every notation a DHCP server takes.
+//! - [`hex`]: hex as admins paste it, and every notation a DHCP server takes; [`dump`]: the
+//!   hex dumps of tshark, xxd, hexdump and od, offsets checked and never read as data.
 //! - [`tlv`]: the code/length/value walk shared by options and option 43 sub-options.
 //! - [`vendor`]: option 43's data as an ordered sub-option list.
 //! - [`hostname`], [`dns_name`], [`sip_servers`]: option 120 (RFC 3361) and its names.
@@ -15,6 +16,7 @@
 
 pub mod catalog;
 pub mod dns_name;
+pub mod dump;
 pub mod error;
 pub mod hex;
 pub mod hostname;

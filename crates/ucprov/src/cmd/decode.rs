@@ -5,6 +5,8 @@ use std::io::Read;
 
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
+use ucprov_inspect::frame::{dhcp_in, Stripped};
+use ucprov_wire::dump::{parse_dump, DumpForm};
 use ucprov_wire::hex::parse_hex;
 use ucprov_wire::message::{code, Packet};
 use ucprov_wire::options::{OptionSet, Region};
@@ -28,6 +30,8 @@ pub enum DecodeAs {
     Options,
     /// A whole DHCP message (BOOTP header, magic cookie, options).
     Message,
+    /// An Ethernet, IPv4 or UDP frame around a DHCP message.
+    Frame,
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +63,12 @@ pub struct DecodeReport {
     pub option120: Option<Option120Inspection>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<OptionRow>>,
+    /// The dump layout the paste was read in, when it was a dump.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pasted_as: Option<DumpForm>,
+    /// The layers stripped from a frame to reach the DHCP message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frame: Option<Stripped>,
     pub findings: Vec<Finding>,
 }
 
@@ -79,8 +89,9 @@ impl DecodeReport {
 
 pub fn run(args: &DecodeArgs) -> CliResult {
     let text = read_input(&args.input)?;
-    let bytes = parse_hex(&text).map_err(CliError::invalid)?;
-    let report = decode(&bytes, args.kind);
+    let (bytes, form) = read_paste(&text).map_err(CliError::invalid)?;
+    let mut report = decode(&bytes, args.kind);
+    report.pasted_as = form;
     if args.json {
         let s = serde_json::to_string_pretty(&report)
             .map_err(|e| CliError::env(format!("JSON output: {e}")))?;
@@ -94,6 +105,17 @@ pub fn run(args: &DecodeArgs) -> CliResult {
         ));
     }
     Ok(())
+}
+
+/// The bytes of a paste: a tool's hex dump when it has one's layout, else plain hex.
+pub fn read_paste(text: &str) -> Result<(Vec<u8>, Option<DumpForm>), String> {
+    match parse_dump(text) {
+        Some(Ok(d)) => Ok((d.bytes, Some(d.form))),
+        Some(Err(e)) => Err(e.to_string()),
+        None => parse_hex(text)
+            .map(|b| (b, None))
+            .map_err(|e| e.to_string()),
+    }
 }
 
 fn read_input(args: &[String]) -> CliResult<String> {
@@ -121,6 +143,8 @@ pub fn decode(bytes: &[u8], kind: Option<DecodeAs>) -> DecodeReport {
         option43: None,
         option120: None,
         options: None,
+        pasted_as: None,
+        frame: None,
         findings: Vec::new(),
     };
     match kind {
@@ -141,30 +165,46 @@ pub fn decode(bytes: &[u8], kind: Option<DecodeAs>) -> DecodeReport {
             }
             report.options = Some(inspect_options::rows_as_named(&walk.set));
         }
-        DecodeAs::Message => match Packet::new_checked(bytes) {
-            Err(e) => report
-                .findings
-                .push(Finding::from_decode(Kind::MalformedPacket, &e)),
-            Ok(p) => {
-                let read = p.read_options();
-                if let Some(e) = &read.error {
-                    report
-                        .findings
-                        .push(Finding::from_decode(Kind::MalformedPacket, e));
-                } else if read.missing_end {
-                    report.findings.push(
+        DecodeAs::Message => message(bytes, &mut report),
+        DecodeAs::Frame => match dhcp_in(bytes) {
+            Some(s) => {
+                let inner = &bytes[s.dhcp_offset..];
+                report.frame = Some(s);
+                message(inner, &mut report);
+            }
+            None => report.findings.push(Finding::error(
+                Kind::MalformedPacket,
+                "not an Ethernet, IPv4 or UDP frame holding a DHCP message on port 67 or 68",
+            )),
+        },
+    }
+    report
+}
+
+/// A whole DHCP message, options read as far as they go.
+fn message(bytes: &[u8], report: &mut DecodeReport) {
+    match Packet::new_checked(bytes) {
+        Err(e) => report
+            .findings
+            .push(Finding::from_decode(Kind::MalformedPacket, &e)),
+        Ok(p) => {
+            let read = p.read_options();
+            if let Some(e) = &read.error {
+                report
+                    .findings
+                    .push(Finding::from_decode(Kind::MalformedPacket, e));
+            } else if read.missing_end {
+                report.findings.push(
                         Finding::warning(
                             Kind::MissingEnd,
                             "the options field ends without the end option (255); devices read the options anyway, but RFC 2131 §4.1 requires it",
                         )
                         .at(bytes.len()),
                     );
-                }
-                report.options = Some(inspect_options::rows_as_named(&read.set));
             }
-        },
+            report.options = Some(inspect_options::rows_as_named(&read.set));
+        }
     }
-    report
 }
 
 /// Split off a `CODE LL` header when the bytes start with one; check LL against what is there.
@@ -229,6 +269,16 @@ fn detect(bytes: &[u8]) -> (DecodeAs, String) {
         return (
             DecodeAs::Message,
             "a DHCP message: magic cookie 63 82 53 63 at byte 236".into(),
+        );
+    }
+    if let Some(s) = dhcp_in(bytes) {
+        return (
+            DecodeAs::Frame,
+            format!(
+                "a frame around a DHCP message at byte {}: stripped {}; offsets below count from the DHCP message",
+                s.dhcp_offset,
+                s.layers.join(", ")
+            ),
         );
     }
     match bytes {
@@ -302,7 +352,14 @@ fn is_option_run(bytes: &[u8]) -> bool {
 }
 
 pub fn render(r: &DecodeReport) -> String {
-    let mut out = format!("Decoded {} bytes as {}.\n\n", r.input_length, r.detection);
+    let mut out = String::new();
+    if let Some(form) = r.pasted_as {
+        out.push_str(&format!("Read the paste as {}.\n", form.name()));
+    }
+    out.push_str(&format!(
+        "Decoded {} bytes as {}.\n\n",
+        r.input_length, r.detection
+    ));
     if let Some(o) = &r.option43 {
         out.push_str(&text::option43(o));
     }
