@@ -112,26 +112,26 @@ fn assert_report(name: &str, link: &VethLink, pcap: &Path, link_type: &str) {
         serde_json::to_string_pretty(&report).unwrap(),
     )
     .unwrap();
-    assert_eq!(report["link_types"][0], link_type, "{report:#}");
+    assert_eq!(report["summary"]["link_types"][0], link_type, "{report:#}");
     let clients = report["clients"].as_array().unwrap();
     assert_eq!(clients.len(), 1, "{report:#}");
     let c = &clients[0];
     assert_eq!(c["mac"], "02:00:00:00:00:10");
-    assert_eq!(c["vendor_class"], "MS-UC-Client");
+    assert_eq!(c["vendor_classes"][0], "MS-UC-Client");
     assert_eq!(c["servers"][0], link.server_ip.to_string());
     assert_eq!(c["provisioning_url"], URL);
     assert_eq!(c["registrars"][0], "lync.schertz.local");
     assert_eq!(c["verdict"], "provisioned", "{report:#}");
-    let reply = &c["transactions"][0]["replies"][0];
+    let reply = &c["exchanges"][0]["replies"][0];
     assert_eq!(reply["seen"]["dst"], "192.0.2.10:68");
     assert_eq!(reply["server_id"], "192.0.2.1");
 
-    let ours: Vec<u64> = c["transactions"][0]["request"]["seen"]["frame"]
+    let ours: Vec<u64> = c["exchanges"][0]["request"]["seen"]["frame"]
         .as_u64()
         .into_iter()
         .chain(reply["seen"]["frame"].as_u64())
         .collect();
-    assert_eq!(report["dhcp_messages"], 2);
+    assert_eq!(report["summary"]["dhcp_messages"], 2);
     assert_eq!(
         tshark_dhcp_frames(pcap),
         ours,
@@ -152,7 +152,7 @@ fn tcpdump_capture_of_serve_on_any_interface_is_linux_cooked() {
     // `-i any` records Linux cooked headers (SLL2 with libpcap 1.10, SLL before it).
     let (link, pcap) = capture_exchange("pcap-any", Some("any"));
     let report = ucprov_pcap(&pcap);
-    let kind = report["link_types"][0].as_str().unwrap().to_string();
+    let kind = report["summary"]["link_types"][0].as_str().unwrap().to_string();
     assert!(kind.starts_with("Linux cooked"), "{report:#}");
     assert_report("pcap-any", &link, &pcap, &kind);
 }
