@@ -195,3 +195,144 @@ fn help_lists_every_target() {
         assert!(r.stdout.contains(id), "{id} missing from --help");
     }
 }
+
+/// Inputs that look like mistakes (issue 11 item 4), as in cli_encode.rs: the arguments, the
+/// flag the warning names and a phrase of it.
+const SUSPICIOUS: &[(&[&str], &str, &str)] = &[
+    (
+        &[
+            "--sip-server",
+            "pool.contoso.com",
+            "--web-server",
+            "192.0.2.10",
+        ],
+        "--web-server",
+        "\"192.0.2.10\" is an IPv4 address",
+    ),
+    (
+        &["--sip-server", "192.0.2.10"],
+        "--sip-server",
+        "\"192.0.2.10\" is an IPv4 address, not a name (it is also the web services FQDN)",
+    ),
+    (
+        &[
+            "--sip-server",
+            "pool.contoso.com",
+            "--sip-server",
+            "192.0.2.11",
+            "--web-server",
+            "web.contoso.com",
+        ],
+        "--sip-server",
+        "\"192.0.2.11\" is an IPv4 address",
+    ),
+    (
+        &["--sip-server", "pool.contoso.com", "--web-server", "lync"],
+        "--web-server",
+        "\"lync\" is a single-label name",
+    ),
+    (
+        &["--sip-server", "lync"],
+        "--sip-server",
+        "\"lync\" is a single-label name",
+    ),
+    (
+        &["--sip-server", "lync.schertz.local", "--scheme", "http"],
+        "--scheme",
+        "\"http\": the device would fetch its certificate over plain HTTP",
+    ),
+    (
+        &[
+            "--sip-server",
+            "lync.schertz.local",
+            "--scheme",
+            "http",
+            "--port",
+            "8080",
+        ],
+        "--port",
+        "8080 is not the default 443 and the URL scheme is not https",
+    ),
+];
+
+fn with(base: &[&'static str], extra: &[&'static str]) -> Vec<String> {
+    base.iter().chain(extra).map(|s| s.to_string()).collect()
+}
+
+fn run(args: &[String]) -> common::Run {
+    ucprov(&args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn suspicious_inputs_warn_on_stderr_once_and_fail_with_strict() {
+    let dir = std::env::temp_dir().join(format!("ucprov-config-suspicious-{}", std::process::id()));
+    for &(args, flag, phrase) in SUSPICIOUS {
+        let want = format!("ucprov: warning: {flag}: {phrase}");
+        let one = with(&["config", "--target", "isc-dhcpd"], args);
+        let r = run(&one);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(r.stdout.contains("option space MSUC "), "{args:?}");
+        assert_eq!(r.stderr.matches(&want).count(), 1, "{args:?}: {}", r.stderr);
+        assert!(r.stderr.contains("(fix: "), "{}", r.stderr);
+
+        let _ = std::fs::remove_dir_all(&dir);
+        let mut all = with(&["config", "--target", "all", "--out"], args);
+        all.insert(4, dir.to_string_lossy().into_owned());
+        let r = run(&all);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert_eq!(
+            r.stderr.matches(&want).count(),
+            1,
+            "{args:?}: once for all targets: {}",
+            r.stderr
+        );
+
+        for mut strict in [one, all] {
+            let _ = std::fs::remove_dir_all(&dir);
+            strict.push("--strict".into());
+            let r = run(&strict);
+            assert_eq!(r.code, 1, "{strict:?}: {}", r.stdout);
+            assert!(r.stdout.is_empty(), "{strict:?}: {}", r.stdout);
+            assert!(
+                r.stderr
+                    .contains(&format!("ucprov: error: {flag}: {phrase}")),
+                "{strict:?}: {}",
+                r.stderr
+            );
+            assert!(!dir.exists(), "--strict writes no file");
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn the_seed_passes_strict_and_ipv6_literals_are_already_errors() {
+    let r = ucprov(&[
+        "config",
+        "--target",
+        "isc-dhcpd",
+        "--strict",
+        "--sip-server",
+        "lync.schertz.local",
+    ]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    for args in [
+        &["--sip-server", "2001:db8::1"][..],
+        &["--sip-server", "[2001:db8::1]"][..],
+        &[
+            "--sip-server",
+            "pool.contoso.com",
+            "--web-server",
+            "2001:db8::1",
+        ][..],
+    ] {
+        let r = run(&with(&["config", "--target", "isc-dhcpd"], args));
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stdout);
+        assert!(r.stdout.is_empty());
+        assert!(
+            r.stderr.contains("is not allowed"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}

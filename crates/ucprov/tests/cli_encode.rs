@@ -183,3 +183,169 @@ fn bad_input_gets_a_clear_error_and_exit_code() {
         );
     }
 }
+
+/// Inputs that look like mistakes (issue 11 item 4): the arguments, the flag the warning
+/// names and a phrase of it. Shared in spirit with cli_config.rs, cli_serve.rs and the web
+/// tests: every case in every front-end.
+const SUSPICIOUS: &[(&[&str], &str, &str)] = &[
+    (
+        &[
+            "--sip-server",
+            "pool.contoso.com",
+            "--web-server",
+            "192.0.2.10",
+        ],
+        "--web-server",
+        "\"192.0.2.10\" is an IPv4 address",
+    ),
+    (
+        &["--sip-server", "192.0.2.10"],
+        "--sip-server",
+        "\"192.0.2.10\" is an IPv4 address, not a name (it is also the web services FQDN)",
+    ),
+    (
+        &[
+            "--sip-server",
+            "pool.contoso.com",
+            "--sip-server",
+            "192.0.2.11",
+            "--web-server",
+            "web.contoso.com",
+        ],
+        "--sip-server",
+        "\"192.0.2.11\" is an IPv4 address",
+    ),
+    (
+        &["--sip-server", "pool.contoso.com", "--web-server", "lync"],
+        "--web-server",
+        "\"lync\" is a single-label name",
+    ),
+    (
+        &["--sip-server", "lync"],
+        "--sip-server",
+        "\"lync\" is a single-label name",
+    ),
+    (
+        &["--sip-server", "lync.schertz.local", "--scheme", "http"],
+        "--scheme",
+        "\"http\": the device would fetch its certificate over plain HTTP",
+    ),
+    (
+        &[
+            "--sip-server",
+            "lync.schertz.local",
+            "--scheme",
+            "http",
+            "--port",
+            "8080",
+        ],
+        "--port",
+        "8080 is not the default 443 and the URL scheme is not https",
+    ),
+];
+
+fn with(base: &[&'static str], extra: &[&'static str]) -> Vec<&'static str> {
+    base.iter().chain(extra).copied().collect()
+}
+
+#[test]
+fn suspicious_inputs_warn_in_every_format_and_fail_with_strict() {
+    for &(args, flag, phrase) in SUSPICIOUS {
+        let want = format!("{flag}: {phrase}");
+        let r = ucprov(&with(&["encode"], args));
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert_eq!(
+            r.stdout.matches(&want).count(),
+            1,
+            "{args:?}: once under Warnings: {}",
+            r.stdout
+        );
+        let section = r.stdout.split("\nWarnings:\n").nth(1).unwrap_or_default();
+        assert!(
+            section.contains(&format!("  - {want}")),
+            "{args:?}: {}",
+            r.stdout
+        );
+
+        let r = ucprov(&with(&with(&["encode"], args), &["--format", "json"]));
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let hits = v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| {
+                w.as_str()
+                    .is_some_and(|w| w.starts_with(&want) && w.contains("(fix: "))
+            })
+            .count();
+        assert_eq!(hits, 1, "{args:?}: {}", v["warnings"]);
+
+        let r = ucprov(&with(&with(&["encode"], args), &["--format", "hex"]));
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!("ucprov: warning: {want}")),
+            "{args:?}: {}",
+            r.stderr
+        );
+
+        let r = ucprov(&with(&with(&["encode"], args), &["--strict"]));
+        assert_eq!(r.code, 1, "{args:?} --strict: {}", r.stdout);
+        assert!(r.stdout.is_empty(), "{args:?} --strict: {}", r.stdout);
+        assert!(
+            r.stderr.contains(&format!("ucprov: error: {want}")),
+            "{args:?}: {}",
+            r.stderr
+        );
+        assert!(r.stderr.contains("--strict: "), "{}", r.stderr);
+    }
+}
+
+#[test]
+fn the_seed_has_no_input_warning_and_passes_strict() {
+    for extra in [
+        &[][..],
+        &["--web-server", "webpool.contoso.com", "--port", "4443"][..],
+    ] {
+        let seed = [
+            "encode",
+            "--sip-server",
+            "lync.schertz.local",
+            "--strict",
+            "--format",
+            "json",
+        ];
+        let r = ucprov(&with(&seed, extra));
+        assert_eq!(r.code, 0, "{extra:?}: {}", r.stderr);
+        let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+        let suspicious = v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|w| w.as_str().is_some_and(|w| w.contains("(fix: ")))
+            .count();
+        assert_eq!(suspicious, 0, "{}", v["warnings"]);
+    }
+}
+
+#[test]
+fn ipv6_literals_are_already_errors_of_the_codec() {
+    for args in [
+        &["--sip-server", "2001:db8::1"][..],
+        &["--sip-server", "[2001:db8::1]"][..],
+        &[
+            "--sip-server",
+            "pool.contoso.com",
+            "--web-server",
+            "2001:db8::1",
+        ][..],
+    ] {
+        let r = ucprov(&with(&["encode"], args));
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stdout);
+        assert!(
+            r.stderr.contains("is not allowed"),
+            "{args:?}: {}",
+            r.stderr
+        );
+    }
+}
