@@ -303,3 +303,158 @@ fn json_logs_carry_the_fields_as_json() {
     server.signal("TERM");
     server.wait_for("stopped");
 }
+
+/// Inputs that look like mistakes (issue 11 item 4) in a config file: the TOML, the site and
+/// key the warning names, and a phrase of it.
+const SUSPICIOUS: &[(&str, &str, &str)] = &[
+    (
+        "[default]\nsip_servers = [\"pool.contoso.com\"]\nweb_server = \"192.0.2.10\"\n",
+        "default: web_server",
+        "\"192.0.2.10\" is an IPv4 address",
+    ),
+    (
+        "[default]\nsip_servers = [\"192.0.2.10\"]\n",
+        "default: sip_servers",
+        "\"192.0.2.10\" is an IPv4 address, not a name (it is also the web services FQDN)",
+    ),
+    (
+        "[[site]]\nname = \"berlin\"\nrelays = [\"10.0.0.1\"]\nsip_servers = [\"pool.contoso.com\", \"192.0.2.11\"]\nweb_server = \"web.contoso.com\"\n",
+        "site \"berlin\": sip_servers",
+        "\"192.0.2.11\" is an IPv4 address",
+    ),
+    (
+        "[default]\nsip_servers = [\"pool.contoso.com\"]\nweb_server = \"lync\"\n",
+        "default: web_server",
+        "\"lync\" is a single-label name",
+    ),
+    (
+        "[[site]]\nname = \"berlin\"\nsubnets = [\"10.20.0.0/16\"]\nsip_servers = [\"lync\"]\n",
+        "site \"berlin\": sip_servers",
+        "\"lync\" is a single-label name",
+    ),
+    (
+        "[default]\nsip_servers = [\"lync.schertz.local\"]\nscheme = \"http\"\n",
+        "default: scheme",
+        "\"http\": the device would fetch its certificate over plain HTTP",
+    ),
+    (
+        "[default]\nsip_servers = [\"a.contoso.com\"]\n[[site]]\nname = \"berlin\"\nrelays = [\"10.0.0.1\"]\nsip_servers = [\"lync.schertz.local\"]\nscheme = \"http\"\nport = 8080\n",
+        "site \"berlin\": port",
+        "8080 is not the default 443 and the URL scheme is not https",
+    ),
+];
+
+#[test]
+fn check_warns_about_suspicious_inputs_per_site_and_strict_fails() {
+    for &(text, place, phrase) in SUSPICIOUS {
+        let file = write_config(text);
+        let path = file.path().to_str().unwrap();
+        let r = ucprov(&["serve", "--check", "--config", path]);
+        assert_eq!(r.code, 0, "{text}: {}", r.stderr);
+        assert!(r.stdout.starts_with("ok: "), "{text}: {}", r.stdout);
+        let want = format!("ucprov: warning: {place}: {phrase}");
+        assert_eq!(r.stderr.matches(&want).count(), 1, "{text}: {}", r.stderr);
+        assert!(r.stderr.contains("(fix: "), "{}", r.stderr);
+
+        let r = ucprov(&["serve", "--check", "--strict", "--config", path]);
+        assert_eq!(r.code, 1, "{text}: {}", r.stdout);
+        assert!(r.stdout.is_empty(), "{text}: {}", r.stdout);
+        assert!(
+            r.stderr
+                .contains(&format!("ucprov: error: {place}: {phrase}")),
+            "{text}: {}",
+            r.stderr
+        );
+    }
+}
+
+#[test]
+fn check_with_flags_names_the_flags() {
+    for (args, flag, phrase) in [
+        (
+            &[
+                "--sip-server",
+                "pool.contoso.com",
+                "--web-server",
+                "192.0.2.10",
+            ][..],
+            "--web-server",
+            "\"192.0.2.10\" is an IPv4 address",
+        ),
+        (
+            &["--sip-server", "lync"][..],
+            "--sip-server",
+            "\"lync\" is a single-label name",
+        ),
+        (
+            &[
+                "--sip-server",
+                "lync.schertz.local",
+                "--scheme",
+                "http",
+                "--port",
+                "8080",
+            ][..],
+            "--port",
+            "8080 is not the default 443",
+        ),
+    ] {
+        let mut argv = vec!["serve", "--check"];
+        argv.extend_from_slice(args);
+        let r = ucprov(&argv);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(
+            r.stderr
+                .contains(&format!("ucprov: warning: {flag}: {phrase}")),
+            "{args:?}: {}",
+            r.stderr
+        );
+        argv.push("--strict");
+        let r = ucprov(&argv);
+        assert_eq!(r.code, 1, "{args:?}: {}", r.stdout);
+        assert!(r
+            .stderr
+            .contains(&format!("ucprov: error: {flag}: {phrase}")));
+    }
+}
+
+#[test]
+fn the_example_passes_strict_and_ipv6_literals_are_already_errors() {
+    let example = example();
+    let r = ucprov(&[
+        "serve",
+        "--check",
+        "--strict",
+        "--config",
+        example.to_str().unwrap(),
+    ]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""), "{}", r.stdout);
+    for (text, field) in [
+        (
+            "[default]\nsip_servers = [\"2001:db8::1\"]\n",
+            "default: sip_servers",
+        ),
+        (
+            "[default]\nsip_servers = [\"[2001:db8::1]\"]\n",
+            "default: sip_servers",
+        ),
+        (
+            "[default]\nsip_servers = [\"a.b\"]\nweb_server = \"2001:db8::1\"\n",
+            "default: web_server",
+        ),
+    ] {
+        let file = write_config(text);
+        let r = ucprov(&[
+            "serve",
+            "--check",
+            "--config",
+            file.path().to_str().unwrap(),
+        ]);
+        assert_eq!(r.code, 1, "{text}: {}", r.stdout);
+        assert!(
+            r.stderr.contains(field) && r.stderr.contains("is not allowed"),
+            "{text}: {}",
+            r.stderr
+        );
+    }
+}
