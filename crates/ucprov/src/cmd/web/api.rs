@@ -28,11 +28,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use ucprov_confgen::{generate, platform, ConfgenError, Platform, Request as ConfRequest};
-use ucprov_wire::hex::{parse_hex, HexStyle};
+use ucprov_wire::hex::HexStyle;
 
 use super::{Site, BODY_LIMIT, BODY_TIMEOUT};
 use crate::cmd::config::{check_full, parse_scope, request_error};
-use crate::cmd::decode::{decode, DecodeAs, DecodeReport};
+use crate::cmd::decode::{decode, read_paste, DecodeAs, DecodeReport};
 use crate::cmd::encode::{encode, Encoded};
 use crate::profile_args::{InputWarning, ProfileArgs};
 use crate::render::hex_form::HexForm;
@@ -178,8 +178,9 @@ struct DecodeAnswer {
 }
 
 fn api_decode(r: &DecodeRequest) -> Answer {
-    let bytes = match parse_hex(&r.hex) {
-        Ok(b) => b,
+    // The same reading as `ucprov decode`: a tool's hex dump, or plain hex.
+    let (bytes, form) = match read_paste(&r.hex) {
+        Ok(read) => read,
         Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e, Some("hex")),
     };
     if bytes.is_empty() {
@@ -189,13 +190,21 @@ fn api_decode(r: &DecodeRequest) -> Answer {
             Some("hex"),
         );
     }
-    let report = decode(&bytes, r.kind);
+    let mut report = decode(&bytes, r.kind);
+    report.pasted_as = form;
     let malformed = ucprov_inspect::has_error(&report.all_findings());
+    // Offsets in a frame's report count from its DHCP message: show the page those bytes.
+    let shown = report
+        .frame
+        .as_ref()
+        .and_then(|f| bytes.get(f.dhcp_offset..))
+        .unwrap_or(&bytes);
+    let bytes = HexStyle::CONTIGUOUS.format(shown);
     json_answer(
         StatusCode::OK,
         &DecodeAnswer {
             report,
-            bytes: HexStyle::CONTIGUOUS.format(&bytes),
+            bytes,
             malformed,
         },
     )

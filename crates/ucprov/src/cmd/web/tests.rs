@@ -263,6 +263,27 @@ fn decode_of_a_truncated_option_gives_the_offset() {
 }
 
 #[test]
+fn decode_reads_a_tshark_dump_of_a_real_frame_and_shows_the_dhcp_bytes() {
+    let s = Server::start();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../wire/tests/pastes");
+    let dump = std::fs::read_to_string(dir.join("frame6.tshark-x.txt")).unwrap();
+    let bare = std::fs::read_to_string(dir.join("dhcp6.hex")).unwrap();
+    let (status, v) = s.post("/api/decode", &json!({ "hex": dump }));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["pasted_as"], "tshark");
+    assert_eq!(v["decoded_as"], "frame");
+    assert_eq!(v["frame"]["dhcp_offset"], 42);
+    // The page marks offsets in the DHCP message, so it is shown those bytes.
+    assert_eq!(
+        v["bytes"].as_str().unwrap(),
+        bare.trim().to_ascii_uppercase()
+    );
+    let (status, v) = s.post("/api/decode", &json!({"hex": "0000  2b 5a 01 0c"}));
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(v["field"], "hex");
+}
+
+#[test]
 fn decode_honours_kind_and_reports_hex_errors_with_line_and_column() {
     let s = Server::start();
     let (status, v) = s.post(
