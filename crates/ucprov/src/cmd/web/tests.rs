@@ -534,3 +534,100 @@ fn shutdown_lets_an_open_keep_alive_connection_go() {
     );
     assert!(TcpStream::connect(s.addr).is_err(), "still accepting");
 }
+
+/// Inputs that look like mistakes (issue 11 item 4): the profile as the page sends it, the
+/// page's field label the warning names, and a phrase of it.
+fn suspicious() -> Vec<(Value, &'static str, &'static str)> {
+    vec![
+        (
+            json!({"sip_servers": ["pool.contoso.com"], "web_server": "192.0.2.10"}),
+            "Web services FQDN",
+            "\"192.0.2.10\" is an IPv4 address",
+        ),
+        (
+            json!({"sip_servers": ["192.0.2.10"], "web_server": ""}),
+            "SIP server FQDN(s)",
+            "\"192.0.2.10\" is an IPv4 address, not a name (it is also the web services FQDN)",
+        ),
+        (
+            json!({"sip_servers": ["pool.contoso.com", "192.0.2.11"], "web_server": "web.contoso.com"}),
+            "SIP server FQDN(s)",
+            "\"192.0.2.11\" is an IPv4 address",
+        ),
+        (
+            json!({"sip_servers": ["pool.contoso.com"], "web_server": "lync"}),
+            "Web services FQDN",
+            "\"lync\" is a single-label name",
+        ),
+        (
+            json!({"sip_servers": ["lync"]}),
+            "SIP server FQDN(s)",
+            "\"lync\" is a single-label name",
+        ),
+        (
+            json!({"sip_servers": ["lync.schertz.local"], "scheme": "http"}),
+            "Scheme",
+            "\"http\": the device would fetch its certificate over plain HTTP",
+        ),
+        (
+            json!({"sip_servers": ["lync.schertz.local"], "scheme": "http", "port": "8080"}),
+            "Port",
+            "8080 is not the default 443 and the URL scheme is not https",
+        ),
+    ]
+}
+
+#[test]
+fn suspicious_inputs_are_warnings_naming_the_page_fields_once() {
+    let s = Server::start();
+    for (profile, label, phrase) in suspicious() {
+        let want = format!("{label}: {phrase}");
+        let (status, v) = s.post("/api/encode", &profile);
+        assert_eq!(status, 200, "{profile}: {v}");
+        let hits: Vec<&str> = v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|w| w.contains(phrase))
+            .collect();
+        assert_eq!(hits.len(), 1, "{profile}: {}", v["warnings"]);
+        assert!(
+            hits[0].starts_with(&want) && hits[0].contains("(fix: "),
+            "{}",
+            hits[0]
+        );
+        assert!(
+            !hits[0].contains("--"),
+            "no CLI flags on the page: {}",
+            hits[0]
+        );
+
+        let body = json!({"profile": profile, "target": "isc-dhcpd"});
+        let (status, v) = s.post("/api/config", &body);
+        assert_eq!(status, 200, "{profile}: {v}");
+        let hits: Vec<&Value> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["message"].as_str().is_some_and(|m| m.contains(phrase)))
+            .collect();
+        assert_eq!(hits.len(), 1, "{profile}: {}", v["findings"]);
+        assert_eq!(hits[0]["severity"], "warning");
+        assert!(hits[0]["message"].as_str().unwrap().starts_with(&want));
+    }
+    // The seed: nothing to warn about.
+    let (_, v) = s.post(
+        "/api/encode",
+        &json!({"sip_servers": ["lync.schertz.local"]}),
+    );
+    assert_eq!(v["warnings"], json!([]));
+    // IPv6 literals never get this far: the codec rejects them, marking the field.
+    let (status, v) = s.post(
+        "/api/encode",
+        &json!({"sip_servers": ["pool.contoso.com"], "web_server": "2001:db8::1"}),
+    );
+    assert_eq!((status, &v["field"]), (422, &json!("web_server")), "{v}");
+    let (status, v) = s.post("/api/encode", &json!({"sip_servers": ["[2001:db8::1]"]}));
+    assert_eq!((status, &v["field"]), (422, &json!("sip_servers")), "{v}");
+}
