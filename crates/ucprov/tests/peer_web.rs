@@ -119,6 +119,21 @@ fn the_page_encodes_decodes_and_configures_in_chromium() {
     );
     assert!(dom.contains("aria-invalid=\"true\""), "{dom}");
 
+    // A single-label name encodes, with the warning shown once under the page's field label.
+    let dom = chromium(
+        &browser,
+        profile.path(),
+        &format!("{base}?sip=lync"),
+        &["--dump-dom"],
+    );
+    assert!(dom.contains("data-ready=\"true\""), "{dom}");
+    assert_eq!(
+        dom.matches("SIP server FQDN(s): \"lync\" is a single-label name")
+            .count(),
+        1,
+        "{dom}"
+    );
+
     // Decode a truncated option 43: the error finding points at byte 17, which is marked.
     let url = format!("{base}?tab=decode&hex=2B5A010C4D532D55432D436C69656E74020568747470");
     let dom = chromium(&browser, profile.path(), &url, &["--dump-dom"]);
