@@ -1,4 +1,5 @@
 //! `ucprov decode`: detection, annotation, and errors at their byte offsets.
+#![allow(clippy::unwrap_used)] // helpers beside the tests: a panic is the failure report
 
 mod common;
 
