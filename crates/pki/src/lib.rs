@@ -11,6 +11,8 @@ pub mod chain;
 pub mod container;
 pub mod demo_ca;
 mod error;
+pub mod ext;
+pub mod hostname;
 pub mod pkcs7;
 pub mod summary;
 #[cfg(any(test, feature = "testkit"))]
@@ -21,4 +23,8 @@ pub use cert::Cert;
 pub use chain::{analyze, ChainAnalysis, ChainProblem, ExpiryWarning, OrderedChain};
 pub use container::{parse, ContainerFormat, Parsed, Warning, MAX_INPUT_BYTES};
 pub use error::PkiError;
+pub use ext::{
+    tls_server_warnings, ExtendedKeyUsageInfo, KeyPurpose, KeyUsageInfo, San, SanKind, UsageWarning,
+};
+pub use hostname::{check_cert_host, check_host, NameCheck};
 pub use summary::{summarize, CertSummary};

@@ -9,6 +9,7 @@ use sha1::Digest;
 use x509_cert::ext::pkix::BasicConstraints;
 
 use crate::chain::days_until_expiry;
+use crate::ext::{ExtendedKeyUsageInfo, KeyUsageInfo, San, UsageWarning};
 use crate::verify::{P256, P384};
 use crate::Cert;
 
@@ -19,7 +20,7 @@ const EC: const_oid::ObjectIdentifier =
 const P521: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("1.3.132.0.35");
 const ED25519: const_oid::ObjectIdentifier = const_oid::ObjectIdentifier::new_unwrap("1.3.101.112");
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct CertSummary {
     pub subject: String,
     pub issuer: String,
@@ -37,14 +38,29 @@ pub struct CertSummary {
     pub self_issued: bool,
     pub sha1: String,
     pub sha256: String,
+    /// Every subjectAltName entry in certificate order; empty when the extension is absent.
+    pub subject_alt_names: Vec<San>,
+    /// `None` when the extension is absent (which TLS reads as "any purpose").
+    pub extended_key_usage: Option<ExtendedKeyUsageInfo>,
+    /// `None` when the extension is absent.
+    pub key_usage: Option<KeyUsageInfo>,
+    /// Extensions present but undecodable; they are not shown above as if absent.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extension_problems: Vec<String>,
+    /// What this certificate's usage means for a TLS server chain (see [`crate::ext`]).
+    pub tls_server_warnings: Vec<UsageWarning>,
 }
 
 pub fn summarize(cert: &Cert, now_unix: i64) -> CertSummary {
     let tbs = &cert.x509().tbs_certificate;
     let (is_ca, path_len) = basic_constraints(cert);
     let (key_type, key_bits) = key_info(cert);
+    let usage = crate::ext::decode(cert);
+    let subject = cert.subject();
+    let self_issued = cert.is_self_issued();
+    let tls_server_warnings = crate::ext::tls_server_warnings(&subject, is_ca, self_issued, &usage);
     CertSummary {
-        subject: cert.subject(),
+        subject,
         issuer: cert.issuer(),
         serial: hex_upper(tbs.serial_number.as_bytes()),
         not_before: tbs.validity.not_before.to_string(),
@@ -54,9 +70,14 @@ pub fn summarize(cert: &Cert, now_unix: i64) -> CertSummary {
         path_len,
         key_type,
         key_bits,
-        self_issued: cert.is_self_issued(),
+        self_issued,
         sha1: hex_upper(&sha1::Sha1::digest(cert.der())),
         sha256: hex_upper(&sha2::Sha256::digest(cert.der())),
+        subject_alt_names: usage.subject_alt_names,
+        extended_key_usage: usage.extended_key_usage,
+        key_usage: usage.key_usage,
+        extension_problems: usage.problems,
+        tls_server_warnings,
     }
 }
 
@@ -150,6 +171,32 @@ mod tests {
         let l = summarize(&leaf, 0);
         assert!(!l.is_ca && !l.self_issued);
         assert_eq!(l.issuer, "CN=Test Issuing CA s,O=ucprov tests,C=US");
+        Ok(())
+    }
+
+    #[test]
+    fn testkit_chain_usage() -> R {
+        let c = testkit::chain("u")?;
+        let root = crate::parse(c.root.cert_pem.as_bytes(), "r")?
+            .certs
+            .remove(0);
+        let leaf = crate::parse(c.leaf.cert_pem.as_bytes(), "l")?
+            .certs
+            .remove(0);
+        let r = summarize(&root, 0);
+        assert!(r.subject_alt_names.is_empty() && r.extended_key_usage.is_none());
+        let ku = r.key_usage.as_ref().ok_or("root has keyUsage")?;
+        assert_eq!(ku.usages, ["keyCertSign", "cRLSign"]);
+        assert!(r.tls_server_warnings.is_empty());
+        let l = summarize(&leaf, 0);
+        assert_eq!(
+            l.subject_alt_names,
+            [crate::San::dns("leaf-u.example.test")]
+        );
+        assert!(
+            l.tls_server_warnings.is_empty(),
+            "no EKU, no KU: nothing enforced"
+        );
         Ok(())
     }
 

@@ -6,6 +6,10 @@ use rcgen::{
     KeyUsagePurpose,
 };
 
+/// For dependent crates' tests, which shape leaves with [`chain_with_leaf`] without a
+/// direct rcgen dependency of their own.
+pub use rcgen;
+
 use crate::demo_ca::PemPair;
 use crate::PkiError;
 
@@ -35,6 +39,13 @@ pub struct TestChain {
 /// Generate a fresh three-level chain. `tag` goes into the names so several chains in one
 /// test stay distinguishable.
 pub fn chain(tag: &str) -> Result<TestChain, PkiError> {
+    let leaf_params =
+        CertificateParams::new(vec![format!("leaf-{tag}.example.test")]).map_err(gen_err)?;
+    chain_with_leaf(tag, leaf_params)
+}
+
+/// Like [`chain`], with the leaf made from `leaf_params` (its SANs, EKU, key usage).
+pub fn chain_with_leaf(tag: &str, leaf_params: CertificateParams) -> Result<TestChain, PkiError> {
     let root_key = KeyPair::generate().map_err(gen_err)?;
     let root_params = ca_params(&format!("Test Root {tag}"), "ucprov tests");
     let root_cert = root_params.self_signed(&root_key).map_err(gen_err)?;
@@ -50,8 +61,6 @@ pub fn chain(tag: &str) -> Result<TestChain, PkiError> {
     let int_issuer = Issuer::new(int_params, int_key);
 
     let leaf_key = KeyPair::generate().map_err(gen_err)?;
-    let leaf_params =
-        CertificateParams::new(vec![format!("leaf-{tag}.example.test")]).map_err(gen_err)?;
     let leaf_cert = leaf_params
         .signed_by(&leaf_key, &int_issuer)
         .map_err(gen_err)?;

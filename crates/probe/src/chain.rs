@@ -297,6 +297,7 @@ mod tests {
             self_issued: true,
             sha1: "11".repeat(20),
             sha256: "22".repeat(32),
+            ..Default::default()
         };
         let sha1: Thumbprint = "11".repeat(20).parse().unwrap();
         let sha256: Thumbprint = "22".repeat(32).to_lowercase().parse().unwrap();

@@ -124,3 +124,70 @@ fn fetches_the_chain_from_the_service_over_http() -> R {
     let _ = tx.send(());
     Ok(())
 }
+
+#[test]
+fn shows_san_eku_ku_and_warns_about_a_client_only_server_cert() -> R {
+    use ucprov_pki::testkit::rcgen::{
+        CertificateParams, ExtendedKeyUsagePurpose as Eku, KeyUsagePurpose as Ku,
+    };
+    let tmp = tempfile::tempdir()?;
+    let mut leaf = CertificateParams::new(vec![
+        "lync.contoso.test".to_owned(),
+        "*.pool.contoso.test".to_owned(),
+    ])?;
+    leaf.extended_key_usages = vec![
+        Eku::ClientAuth,
+        Eku::Other(vec![1, 3, 6, 1, 4, 1, 311, 20, 2, 2]),
+    ];
+    leaf.key_usages = vec![Ku::KeyEncipherment];
+    let c = ucprov_pki::testkit::chain_with_leaf("usage", leaf)?;
+    let path = tmp.path().join("chain.pem");
+    std::fs::write(
+        &path,
+        format!(
+            "{}{}{}",
+            c.leaf.cert_pem, c.intermediate.cert_pem, c.root.cert_pem
+        ),
+    )?;
+    let p = path.to_str().ok_or("path")?;
+    let text = String::from_utf8(inspect(&[p])?.stdout)?;
+    for want in [
+        "  SAN:         DNS:lync.contoso.test, DNS:*.pool.contoso.test",
+        "  EKU:         clientAuth, msSmartcardLogin\n",
+        "  Key usage:   keyEncipherment (critical)",
+        "  Key usage:   keyCertSign, cRLSign (critical)",
+        "  EKU:         none (extension absent: any purpose)",
+        "without serverAuth: as a TLS server certificate rustls/webpki (the probe) refuse it",
+        "without digitalSignature",
+    ] {
+        assert!(text.contains(want), "expected {want:?} in:\n{text}");
+    }
+    let out = inspect(&["--json", p])?;
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    let leaf = &v["certificates"][0];
+    assert_eq!(
+        leaf["subject_alt_names"][1],
+        serde_json::json!({"type": "dNSName", "value": "*.pool.contoso.test"})
+    );
+    assert_eq!(
+        leaf["extended_key_usage"]["purposes"][1],
+        serde_json::json!({"oid": "1.3.6.1.4.1.311.20.2.2", "name": "msSmartcardLogin"})
+    );
+    assert_eq!(
+        leaf["key_usage"],
+        serde_json::json!({"critical": true, "usages": ["keyEncipherment"]})
+    );
+    let kinds: Vec<&str> = leaf["tls_server_warnings"]
+        .as_array()
+        .ok_or("warnings")?
+        .iter()
+        .filter_map(|w| w["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["no-server-auth", "no-digital-signature"]);
+    assert_eq!(
+        v["certificates"][2]["tls_server_warnings"],
+        serde_json::json!([])
+    );
+    Ok(())
+}

@@ -1,5 +1,7 @@
 //! `ucprov cert inspect`: detect the container, list every certificate in chain order,
-//! say whether there is a self-signed root, and print thumbprints the way Windows does.
+//! say whether there is a self-signed root, print thumbprints the way Windows does, and show
+//! each certificate's subject alternative names, extended key usage and key usage, with a
+//! warning where they make a poor TLS server certificate (see `ucprov_pki::ext`).
 
 use std::io::Read;
 use std::time::Duration;
@@ -201,6 +203,14 @@ fn print_table(r: &Report) {
         println!("WARNING: {e}");
     }
     for c in &r.certificates {
+        for w in &c.summary.tls_server_warnings {
+            println!("WARNING: {w}");
+        }
+        for p in &c.summary.extension_problems {
+            println!("WARNING: `{}`: {p}", c.summary.subject);
+        }
+    }
+    for c in &r.certificates {
         let s = &c.summary;
         println!();
         println!("Certificate [{}]", c.position);
@@ -225,7 +235,50 @@ fn print_table(r: &Report) {
             .map(|b| format!(" ({b} bits)"))
             .unwrap_or_default();
         println!("  Key:         {}{bits}", s.key_type);
+        println!("  SAN:         {}", san_text(s));
+        println!("  EKU:         {}", eku_text(s));
+        println!("  Key usage:   {}", ku_text(s));
         println!("  SHA-1:       {}", s.sha1);
         println!("  SHA-256:     {}", s.sha256);
+    }
+}
+
+fn list<T: std::fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn critical(c: bool) -> &'static str {
+    if c {
+        " (critical)"
+    } else {
+        ""
+    }
+}
+
+fn san_text(s: &CertSummary) -> String {
+    if s.subject_alt_names.is_empty() {
+        "none".to_owned()
+    } else {
+        list(&s.subject_alt_names)
+    }
+}
+
+fn eku_text(s: &CertSummary) -> String {
+    match &s.extended_key_usage {
+        None => "none (extension absent: any purpose)".to_owned(),
+        Some(e) if e.purposes.is_empty() => format!("empty{}", critical(e.critical)),
+        Some(e) => format!("{}{}", list(&e.purposes), critical(e.critical)),
+    }
+}
+
+fn ku_text(s: &CertSummary) -> String {
+    match &s.key_usage {
+        None => "none (extension absent)".to_owned(),
+        Some(k) if k.usages.is_empty() => format!("empty{}", critical(k.critical)),
+        Some(k) => format!("{}{}", k.usages.join(", "), critical(k.critical)),
     }
 }
