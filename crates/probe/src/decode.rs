@@ -228,18 +228,8 @@ pub fn judge(answers: &[ServerAnswer]) -> Verdict {
             }
         }
     }
-    if let Some(c) = chosen.map(|i| &answers[i]) {
-        if c.option120.is_none() {
-            problems.push(Problem::new(
-                Failure::Option120Missing,
-                format!(
-                    "server {} sent option 43 but no option 120; the device has no registrar to sign in to",
-                    c.server
-                ),
-                "configure option 120 (SIP servers, RFC 3361) with the registrar pool FQDN, encoding 0",
-            ));
-        }
-    }
+    // No option 120 is not a failure here: the device falls back to the DNS SRV record,
+    // which step 3 looks up (exit 41 when that is missing too).
     problems.sort_by_key(|p| p.exit_code);
     Verdict { chosen, problems }
 }

@@ -19,6 +19,10 @@ pub struct Override {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ResolveMap {
     pub entries: Vec<Override>,
+    /// Never fall back to the system resolver: set when the DNS step asked `--dns-server`
+    /// and its answers were added as entries, so every connection uses that server's view.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_system: bool,
 }
 
 impl std::str::FromStr for Override {
@@ -53,24 +57,53 @@ impl std::str::FromStr for Override {
 
 impl ResolveMap {
     pub fn new(entries: Vec<Override>) -> Self {
-        ResolveMap { entries }
+        ResolveMap {
+            entries,
+            no_system: false,
+        }
     }
 
-    /// Addresses for `host:port`: an override first (port-specific before any-port), then an
-    /// IP literal, then the system resolver.
+    /// Is there an entry for `host` (any port)?
+    pub fn covers(&self, host: &str) -> bool {
+        let wanted = host.trim_end_matches('.').to_ascii_lowercase();
+        self.entries
+            .iter()
+            .any(|o| o.host.trim_end_matches('.') == wanted)
+    }
+
+    /// Addresses for `host:port`: overrides first (port-specific before any-port; every
+    /// entry of the winning kind, in order), then an IP literal, then the system resolver.
     pub fn lookup(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
         let wanted = host.trim_end_matches('.').to_ascii_lowercase();
-        let hit = self
+        let named: Vec<&Override> = self
             .entries
             .iter()
             .filter(|o| o.host.trim_end_matches('.') == wanted)
-            .min_by_key(|o| o.port != Some(port))
-            .filter(|o| o.port.is_none_or(|p| p == port));
-        if let Some(o) = hit {
-            return Ok(vec![SocketAddr::new(o.address, port)]);
+            .collect();
+        for exact in [true, false] {
+            let hits: Vec<SocketAddr> = named
+                .iter()
+                .filter(|o| {
+                    if exact {
+                        o.port == Some(port)
+                    } else {
+                        o.port.is_none()
+                    }
+                })
+                .map(|o| SocketAddr::new(o.address, port))
+                .collect();
+            if !hits.is_empty() {
+                return Ok(hits);
+            }
         }
         if let Ok(ip) = host.parse::<IpAddr>() {
             return Ok(vec![SocketAddr::new(ip, port)]);
+        }
+        if self.no_system {
+            return Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!("{host} did not resolve in the DNS step (the system resolver is not asked when --dns-server is given)"),
+            ));
         }
         let found: Vec<SocketAddr> = (host, port).to_socket_addrs()?.collect();
         if found.is_empty() {

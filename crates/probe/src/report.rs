@@ -1,4 +1,4 @@
-//! The step report: four steps, each pass, fail or skipped, with the problems that failed it
+//! The step report: six steps, each pass, fail or skipped, with the problems that failed it
 //! (each with its fix and exit code), rendered as text or serialised as JSON. The vocabulary
 //! is [`crate::step`]'s; this module only aggregates.
 
@@ -7,6 +7,8 @@ use serde::Serialize;
 use crate::chain::ChainResult;
 use crate::decode::ServerAnswer;
 use crate::dhcp::ExchangeSummary;
+use crate::dns::DnsResult;
+use crate::sip::SipCheck;
 use crate::tls::TlsCheck;
 
 pub use crate::step::{exit_code_table, Failure, Problem, Status, Step, StepId, EXIT_OK};
@@ -22,6 +24,9 @@ pub struct Report {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub chain: Option<ChainResult>,
     pub tls: Vec<TlsCheck>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dns: Option<DnsResult>,
+    pub sip: Vec<SipCheck>,
 }
 
 /// The exit code of the first failing step (its first problem), or 0.
@@ -49,6 +54,8 @@ impl Report {
             servers,
             chain,
             tls,
+            dns: None,
+            sip: Vec::new(),
         }
     }
 
@@ -137,10 +144,10 @@ mod tests {
             Vec::new(),
         );
         let text = report.render_text();
-        assert!(text.contains("[3] Root chain          FAIL  download failed"));
+        assert!(text.contains("[4] Root chain          FAIL  download failed"));
         assert!(text.contains("error (20): connection refused"));
         assert!(text.contains("fix: start the service"));
-        assert!(text.contains("Result: FAIL at step 3 (Root chain), exit 20"));
+        assert!(text.contains("Result: FAIL at step 4 (Root chain), exit 20"));
         let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
         assert_eq!(json["exit_code"], 20);
         assert_eq!(json["steps"][1]["status"], "fail");

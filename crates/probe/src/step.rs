@@ -1,28 +1,39 @@
-//! The probe's step vocabulary: the four steps, their status, every failure with its exit
+//! The probe's step vocabulary: the six steps, their status, every failure with its exit
 //! code and fix, and one step's result. A leaf: the step modules (`dhcp`, `decode`, `chain`,
 //! `tls`) speak it, and `report` only aggregates their steps.
 
 use serde::Serialize;
 
-/// The four things a device does, in order.
+/// The six things a device does, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepId {
     Dhcp,
     Decode,
+    Dns,
     RootChain,
     Tls,
+    Sip,
 }
 
 impl StepId {
-    pub const ALL: [StepId; 4] = [StepId::Dhcp, StepId::Decode, StepId::RootChain, StepId::Tls];
+    pub const ALL: [StepId; 6] = [
+        StepId::Dhcp,
+        StepId::Decode,
+        StepId::Dns,
+        StepId::RootChain,
+        StepId::Tls,
+        StepId::Sip,
+    ];
 
     pub fn number(self) -> u8 {
         match self {
             StepId::Dhcp => 1,
             StepId::Decode => 2,
-            StepId::RootChain => 3,
-            StepId::Tls => 4,
+            StepId::Dns => 3,
+            StepId::RootChain => 4,
+            StepId::Tls => 5,
+            StepId::Sip => 6,
         }
     }
 
@@ -30,8 +41,10 @@ impl StepId {
         match self {
             StepId::Dhcp => "DHCP",
             StepId::Decode => "Options 43 and 120",
+            StepId::Dns => "DNS",
             StepId::RootChain => "Root chain",
             StepId::Tls => "TLS",
+            StepId::Sip => "SIP REGISTER",
         }
     }
 }
@@ -70,10 +83,20 @@ pub enum Failure {
     TlsNotChained,
     TlsNameMismatch,
     TlsHandshake,
+    DnsUnresolved,
+    DnsNoSrv,
+    DnsMismatch,
+    DnsServerSilent,
+    SipNoAnswer,
+    SipNotSip,
+    SipUnexpectedStatus,
+    SipNoTlsDsk,
+    SipStsMismatch,
+    SipUnreachable,
 }
 
 impl Failure {
-    pub const ALL: [Failure; 12] = [
+    pub const ALL: [Failure; 22] = [
         Failure::NoDhcpAnswer,
         Failure::Option43Missing,
         Failure::Malformed,
@@ -86,6 +109,16 @@ impl Failure {
         Failure::TlsNotChained,
         Failure::TlsNameMismatch,
         Failure::TlsHandshake,
+        Failure::DnsUnresolved,
+        Failure::DnsNoSrv,
+        Failure::DnsMismatch,
+        Failure::DnsServerSilent,
+        Failure::SipNoAnswer,
+        Failure::SipNotSip,
+        Failure::SipUnexpectedStatus,
+        Failure::SipNoTlsDsk,
+        Failure::SipStsMismatch,
+        Failure::SipUnreachable,
     ];
 
     /// The documented exit code (see the crate docs and `ucprov probe --help`).
@@ -103,6 +136,16 @@ impl Failure {
             Failure::TlsNotChained => 31,
             Failure::TlsNameMismatch => 32,
             Failure::TlsHandshake => 33,
+            Failure::DnsUnresolved => 40,
+            Failure::DnsNoSrv => 41,
+            Failure::DnsMismatch => 42,
+            Failure::DnsServerSilent => 43,
+            Failure::SipNoAnswer => 50,
+            Failure::SipNotSip => 51,
+            Failure::SipUnexpectedStatus => 52,
+            Failure::SipNoTlsDsk => 53,
+            Failure::SipStsMismatch => 54,
+            Failure::SipUnreachable => 55,
         }
     }
 
@@ -112,7 +155,9 @@ impl Failure {
             Failure::Option43Missing => "no answer carried option 43 for MS-UC-Client",
             Failure::Malformed => "option 43 or 120 (or the whole reply) is malformed",
             Failure::ConflictingServers => "two servers answered with different options",
-            Failure::Option120Missing => "option 120 (SIP registrar) missing",
+            Failure::Option120Missing => {
+                "option 120 (SIP registrar) missing (reserved: a missing option 120 is now a note, and exit 41 when the DNS SRV fallback is missing too)"
+            }
             Failure::ChainUnreachable => "the root chain URL did not answer with HTTP 200",
             Failure::ChainInvalid => "the root chain is not a valid PKCS#7 with a self-signed root",
             Failure::ThumbprintMismatch => "the root does not match --expect-thumbprint",
@@ -120,6 +165,24 @@ impl Failure {
             Failure::TlsNotChained => "a TLS certificate does not chain to the downloaded root",
             Failure::TlsNameMismatch => "a TLS certificate does not match its host name",
             Failure::TlsHandshake => "a TLS handshake failed for another reason",
+            Failure::DnsUnresolved => "the web services FQDN or a registrar does not resolve",
+            Failure::DnsNoSrv => {
+                "no option 120 and no _sipinternaltls._tcp SRV record to fall back to"
+            }
+            Failure::DnsMismatch => {
+                "DNS answers differ from the address the TLS step reached"
+            }
+            Failure::DnsServerSilent => "the DNS server did not answer",
+            Failure::SipNoAnswer => "a registrar did not answer the REGISTER",
+            Failure::SipNotSip => "a registrar answered with something that is not SIP",
+            Failure::SipUnexpectedStatus => {
+                "a registrar answered the REGISTER with a status other than 401"
+            }
+            Failure::SipNoTlsDsk => "a registrar's 401 carries no usable TLS-DSK challenge",
+            Failure::SipStsMismatch => {
+                "the TLS-DSK sts-uri is not option 43's certificate provisioning service"
+            }
+            Failure::SipUnreachable => "a registrar could not be reached over TLS for SIP",
         }
     }
 
@@ -130,6 +193,9 @@ impl Failure {
             Option43Missing | Malformed | ConflictingServers | Option120Missing => StepId::Decode,
             ChainUnreachable | ChainInvalid | ThumbprintMismatch => StepId::RootChain,
             TlsUnreachable | TlsNotChained | TlsNameMismatch | TlsHandshake => StepId::Tls,
+            DnsUnresolved | DnsNoSrv | DnsMismatch | DnsServerSilent => StepId::Dns,
+            SipNoAnswer | SipNotSip | SipUnexpectedStatus | SipNoTlsDsk | SipStsMismatch
+            | SipUnreachable => StepId::Sip,
         }
     }
 }

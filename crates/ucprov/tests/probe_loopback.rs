@@ -57,10 +57,10 @@ fn a_good_lab_passes_every_step() {
         "[1] DHCP                PASS  1 server answered",
         "[2] Options 43 and 120  PASS  https://web.lab.test:",
         "registrar(s): sip.lab.test",
-        "[3] Root chain          PASS  1 certificate",
+        "[4] Root chain          PASS  1 certificate",
         &format!("SHA-1   {pin}"),
         "root matches --expect-thumbprint",
-        "[4] TLS                 PASS  2 of 2 endpoints trusted",
+        "[5] TLS                 PASS  2 of 2 endpoints trusted",
         "Result: PASS",
     ] {
         assert!(run.stdout.contains(line), "no {line:?} in:\n{}", run.stdout);
@@ -76,7 +76,7 @@ fn no_dhcp_answer_fails_step_1_with_exit_10() {
         "[1] DHCP                FAIL",
         "nobody answered within 1.0 s",
     );
-    assert!(run.stdout.contains("[4] TLS                 SKIP"));
+    assert!(run.stdout.contains("[5] TLS                 SKIP"));
 }
 
 #[test]
@@ -132,23 +132,23 @@ fn two_servers_answering_differently_fail_with_exit_13_naming_both() {
 }
 
 #[test]
-fn an_unreachable_root_chain_url_fails_step_3_with_exit_20() {
+fn an_unreachable_root_chain_url_fails_step_4_with_exit_20() {
     let lab = Lab::good();
     let closed = closed_tcp_port();
     let run = probe(probe_args(dhcp(vec![lab.answer()]), closed, lab.sip), &[]);
     assert_fails(
         &run,
         20,
-        "[3] Root chain          FAIL",
+        "[4] Root chain          FAIL",
         &format!(
             "http://web.lab.test:{closed}/CertProv/CertProvisioningService.svc: connect to 127.0.0.1:{closed}: Connection refused"
         ),
     );
-    assert!(run.stdout.contains("[4] TLS                 SKIP"));
+    assert!(run.stdout.contains("[5] TLS                 SKIP"));
 }
 
 #[test]
-fn a_404_at_the_root_chain_url_fails_step_3_with_exit_20() {
+fn a_404_at_the_root_chain_url_fails_step_4_with_exit_20() {
     let lab = Lab::good();
     let not_found = http("404 Not Found", Vec::new());
     let run = probe(
@@ -158,26 +158,26 @@ fn a_404_at_the_root_chain_url_fails_step_3_with_exit_20() {
     assert_fails(
         &run,
         20,
-        "[3] Root chain          FAIL",
+        "[4] Root chain          FAIL",
         "answered `HTTP/1.1 404 Not Found`, expected 200",
     );
 }
 
 #[test]
-fn a_body_that_is_not_a_chain_fails_step_3_with_exit_21() {
+fn a_body_that_is_not_a_chain_fails_step_4_with_exit_21() {
     let lab = Lab::good();
     let junk = http("200 OK", b"<html>IIS default page</html>".to_vec());
     let run = probe(probe_args(dhcp(vec![lab.answer()]), junk, lab.sip), &[]);
     assert_fails(
         &run,
         21,
-        "[3] Root chain          FAIL",
+        "[4] Root chain          FAIL",
         "the body is not a certificate chain",
     );
 }
 
 #[test]
-fn a_pinned_thumbprint_mismatch_fails_step_3_with_exit_22() {
+fn a_pinned_thumbprint_mismatch_fails_step_4_with_exit_22() {
     let lab = Lab::good();
     let other = Ca::new().sha1();
     // Pins are accepted with colons and in lower case, as other tools print them.
@@ -194,7 +194,7 @@ fn a_pinned_thumbprint_mismatch_fails_step_3_with_exit_22() {
     assert_fails(
         &run,
         22,
-        "[3] Root chain          FAIL",
+        "[4] Root chain          FAIL",
         &format!("(SHA-1 {}, SHA-256", lab.ca.sha1()),
     );
     assert!(
@@ -205,14 +205,14 @@ fn a_pinned_thumbprint_mismatch_fails_step_3_with_exit_22() {
 }
 
 #[test]
-fn a_registrar_certificate_from_another_ca_fails_step_4_with_exit_31() {
+fn a_registrar_certificate_from_another_ca_fails_step_5_with_exit_31() {
     let lab = Lab::good();
     let foreign = tls(&Ca::new().issue(lab::SIP));
     let run = probe(probe_args(dhcp(vec![lab.answer()]), lab.http, foreign), &[]);
     assert_fails(
         &run,
         31,
-        "[4] TLS                 FAIL",
+        "[5] TLS                 FAIL",
         &format!(
             "registrar (option 120) sip.lab.test:{foreign}: the certificate does not chain to the root downloaded in step 3"
         ),
@@ -225,14 +225,14 @@ fn a_registrar_certificate_from_another_ca_fails_step_4_with_exit_31() {
 }
 
 #[test]
-fn a_registrar_certificate_for_another_name_fails_step_4_with_exit_32() {
+fn a_registrar_certificate_for_another_name_fails_step_5_with_exit_32() {
     let lab = Lab::good();
     let wrong = tls(&lab.ca.issue("other.lab.test"));
     let run = probe(probe_args(dhcp(vec![lab.answer()]), lab.http, wrong), &[]);
     assert_fails(
         &run,
         32,
-        "[4] TLS                 FAIL",
+        "[5] TLS                 FAIL",
         "the certificate chains to the root but is not valid for sip.lab.test",
     );
 }
@@ -252,7 +252,7 @@ fn json_carries_the_same_verdict() {
     assert_eq!(v["exit_code"], 11);
     assert_eq!(v["steps"][1]["status"], "fail");
     assert_eq!(v["steps"][1]["problems"][0]["kind"], "option43_missing");
-    assert_eq!(v["steps"][2]["status"], "skipped");
+    assert_eq!(v["steps"][3]["status"], "skipped");
     assert_eq!(v["servers"][0]["server"], "127.0.0.1");
     assert_eq!(v["servers"][0]["registrars"][0], "sip.lab.test");
 }
@@ -286,4 +286,77 @@ fn a_missing_interface_is_an_environment_error() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn the_good_lab_shows_the_dns_and_sip_steps() {
+    let lab = Lab::good();
+    let run = probe(probe_args(dhcp(vec![lab.answer()]), lab.http, lab.sip), &[]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    for line in [
+        "[3] DNS                 PASS  2 of 2 names resolved by override",
+        "web services (option 43) web.lab.test: 127.0.0.1 (resolved by override, --resolve; DNS not asked)",
+        "[6] SIP REGISTER        PASS  1 of 1 registrar answered 401 TLS-DSK for option 43's service",
+        "TLS-DSK realm \"SIP Communications Service\", version 4, targetname sip.lab.test",
+        "challenges: NTLM, TLS-DSK",
+    ] {
+        assert!(run.stdout.contains(line), "no {line:?} in:\n{}", run.stdout);
+    }
+}
+
+#[test]
+fn a_registrar_that_says_nothing_after_tls_fails_step_6_with_exit_50() {
+    let lab = Lab::good();
+    // TLS with the right certificate, then silence: not a SIP registrar.
+    let mute = tls(&lab.ca.issue(lab::SIP));
+    let run = probe(probe_args(dhcp(vec![lab.answer()]), lab.http, mute), &[]);
+    assert_fails(
+        &run,
+        50,
+        "[6] SIP REGISTER        FAIL",
+        "the server closed the connection without answering the REGISTER",
+    );
+    assert!(run.stdout.contains("[5] TLS                 PASS"));
+}
+
+#[test]
+fn an_sts_uri_pointing_elsewhere_fails_step_6_with_exit_54() {
+    let lab = Lab::good();
+    let elsewhere = lab::registrar(
+        &lab.ca.issue(lab::SIP),
+        "https://pool2.lab.test/CertProv/CertProvisioningService.svc",
+    );
+    let run = probe(
+        probe_args(dhcp(vec![lab.answer()]), lab.http, elsewhere),
+        &[],
+    );
+    assert_fails(
+        &run,
+        54,
+        "[6] SIP REGISTER        FAIL",
+        "the TLS-DSK sts-uri https://pool2.lab.test/CertProv/CertProvisioningService.svc points at host pool2.lab.test",
+    );
+}
+
+#[test]
+fn no_option_120_and_a_silent_dns_server_fails_step_3_with_exit_43() {
+    let lab = Lab::good();
+    let mut answer = lab.answer();
+    answer.options.retain(|(c, _)| *c != code::SIP_SERVERS);
+    // A loopback port nobody listens on: the resolver gets no answer.
+    let dead = silent_udp();
+    let run = probe(
+        probe_args(dhcp(vec![answer]), lab.http, lab.sip),
+        &["--dns-server", &dead.to_string()],
+    );
+    assert_fails(
+        &run,
+        43,
+        "[3] DNS                 FAIL",
+        "gave no usable answer for the SRV records",
+    );
+    assert!(run
+        .stdout
+        .contains("no option 120: registrars come from DNS SRV"));
+    assert!(run.stdout.contains("[6] SIP REGISTER        SKIP"));
 }

@@ -26,12 +26,15 @@ impl Drop for Serve {
 fn probe_passes_against_ucprov_serve() {
     let state = tempfile::tempdir().unwrap();
     let root = demo_root(state.path()).unwrap().root;
-    let sip = lab::tls(&demo_server(state.path(), &root, lab::SIP).unwrap());
     let (client, dhcp, http, https) = (
         lab::free_udp_port(),
         lab::free_udp_port(),
         lab::closed_tcp_port(),
         lab::closed_tcp_port(),
+    );
+    let sip = lab::registrar(
+        &demo_server(state.path(), &root, lab::SIP).unwrap(),
+        &lab::sts_uri(lab::WEB, https),
     );
     let config = state.path().join("serve.toml");
     std::fs::write(
@@ -79,8 +82,10 @@ fn probe_passes_against_ucprov_serve() {
             "[2] Options 43 and 120  PASS  https://{}:{https}/",
             lab::WEB
         ),
-        "[3] Root chain          PASS  1 certificate, root CN=ucprov demo CA",
-        "[4] TLS                 PASS  2 of 2 endpoints trusted",
+        "[3] DNS                 PASS  2 of 2 names resolved by override",
+        "[4] Root chain          PASS  1 certificate, root CN=ucprov demo CA",
+        "[5] TLS                 PASS  2 of 2 endpoints trusted",
+        "[6] SIP REGISTER        PASS  1 of 1 registrar answered 401 TLS-DSK",
     ] {
         assert!(run.stdout.contains(line), "no {line:?} in:\n{}", run.stdout);
     }

@@ -1,7 +1,7 @@
 //! `ucprov probe`: be the phone on a live network and report what it sees, step by step.
 //! The work is in `ucprov-probe`; this module parses flags and renders.
 
-use std::net::{Ipv4Addr, SocketAddrV4};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::Duration;
 
 use clap::{ArgGroup, Args};
@@ -16,7 +16,8 @@ fn after_help() -> String {
 Examples:\n  \
 ucprov probe --interface eth0\n  \
 ucprov probe --server 192.0.2.1 --resolve lyncweb.contoso.com:192.0.2.20 --json\n  \
-ucprov probe --interface eth0 --expect-thumbprint 'a1 b2 …' --timeout 20",
+ucprov probe --interface eth0 --expect-thumbprint 'a1 b2 …' --timeout 20\n  \
+ucprov probe --interface eth0 --dns-server 192.0.2.53 --sip-domain contoso.com",
         ucprov_probe::exit_code_table()
     )
 }
@@ -73,6 +74,16 @@ pub struct ProbeArgs {
     #[arg(long, value_name = "HOST:IP", value_parser = |s: &str| s.parse::<Override>())]
     pub resolve: Vec<Override>,
 
+    /// Ask this DNS server in step 3 (the phones' DHCP option 6 server), and connect to the
+    /// addresses it gives; the system's configured servers otherwise. `--resolve` still wins.
+    #[arg(long, value_name = "IP[:PORT]", value_parser = parse_dns_server)]
+    pub dns_server: Option<SocketAddr>,
+
+    /// SIP domain for the DNS SRV fallback (without option 120) and the REGISTER's
+    /// Request-URI; default: the web services FQDN's parent (web.contoso.com -> contoso.com).
+    #[arg(long, value_name = "DOMAIN")]
+    pub sip_domain: Option<String>,
+
     /// Also print the INFORM and each reply byte by byte, options 43 and 120 annotated.
     #[arg(long, short)]
     pub verbose: bool,
@@ -88,6 +99,18 @@ fn parse_server(text: &str) -> Result<SocketAddrV4, String> {
     }
     text.parse()
         .map_err(|_| format!("{text:?} is not an IPv4 address or IPv4:PORT"))
+}
+
+fn parse_dns_server(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(ip) = text
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    text.parse()
+        .map_err(|_| format!("{text:?} is not an IP address, IPv4:PORT or [IPv6]:PORT"))
 }
 
 fn parse_seconds(text: &str) -> Result<f64, String> {
@@ -117,6 +140,11 @@ impl ProbeArgs {
         cfg.sip_port = self.sip_port;
         cfg.expect_thumbprint = self.expect_thumbprint.clone();
         cfg.resolve = ResolveMap::new(self.resolve.clone());
+        cfg.dns_server = self.dns_server;
+        cfg.sip_domain = self
+            .sip_domain
+            .as_ref()
+            .map(|d| d.trim_end_matches('.').to_ascii_lowercase());
         Ok(cfg)
     }
 }

@@ -176,6 +176,15 @@ pub fn tls(pair: &PemPair) -> u16 {
 
 /// A TLS listener on `addr` (call inside `Netns::run` to listen in a namespace).
 pub fn tls_at(addr: SocketAddr, pair: &PemPair) -> u16 {
+    serve_tls(addr, pair, |_, _| {})
+}
+
+/// Accept TLS on `addr`, complete each handshake and hand the session to `then`.
+fn serve_tls(
+    addr: SocketAddr,
+    pair: &PemPair,
+    then: impl Fn(&mut rustls::ServerConnection, &mut std::net::TcpStream) + Send + 'static,
+) -> u16 {
     let certs: Vec<CertificateDer<'static>> =
         CertificateDer::pem_slice_iter(pair.cert_pem.as_bytes())
             .collect::<Result<_, _>>()
@@ -204,11 +213,48 @@ pub fn tls_at(addr: SocketAddr, pair: &PemPair) -> u16 {
                     break;
                 }
             }
-            // Flush the final handshake flight, then close.
+            // Flush the final handshake flight, then the session, then close.
             let _ = conn.complete_io(&mut tcp);
+            then(&mut conn, &mut tcp);
         }
     });
     port
+}
+
+/// The certificate provisioning URL a Lync registrar names in its TLS-DSK `sts-uri`.
+pub fn sts_uri(web: &str, port: u16) -> String {
+    format!("https://{web}:{port}/CertProv/CertProvisioningService.svc")
+}
+
+/// A Lync-like registrar on loopback: TLS with `pair`, and every REGISTER answered with a
+/// 401 carrying a TLS-DSK challenge whose `sts-uri` is `sts` (and an NTLM one beside it).
+pub fn registrar(pair: &PemPair, sts: &str) -> u16 {
+    registrar_at(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)), pair, sts)
+}
+
+/// [`registrar`] on `addr` (call inside `Netns::run` to listen in a namespace).
+pub fn registrar_at(addr: SocketAddr, pair: &PemPair, sts: &str) -> u16 {
+    let reply = format!(
+        "SIP/2.0 401 Unauthorized\r\n\
+WWW-Authenticate: NTLM realm=\"SIP Communications Service\", targetname=\"{SIP}\", version=4\r\n\
+WWW-Authenticate: TLS-DSK realm=\"SIP Communications Service\", targetname=\"{SIP}\", version=4, sts-uri=\"{sts}\"\r\n\
+Content-Length: 0\r\n\r\n"
+    );
+    serve_tls(addr, pair, move |conn, tcp| {
+        let mut stream = rustls::Stream::new(conn, tcp);
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") && head.len() < 16 * 1024 {
+            match stream.read(&mut byte) {
+                Ok(1) => head.push(byte[0]),
+                _ => return,
+            }
+        }
+        if head.starts_with(b"REGISTER ") {
+            let _ = stream.write_all(reply.as_bytes());
+            let _ = stream.flush();
+        }
+    })
 }
 
 /// A whole good lab: one responder, the chain on HTTP, HTTPS and registrar certs from `ca`.
@@ -223,7 +269,7 @@ impl Lab {
     pub fn good() -> Lab {
         let ca = Ca::new();
         let https = tls(&ca.issue(WEB));
-        let sip = tls(&ca.issue(SIP));
+        let sip = registrar(&ca.issue(SIP), &sts_uri(WEB, https));
         let http = http("200 OK", ca.chain_body());
         Lab {
             ca,

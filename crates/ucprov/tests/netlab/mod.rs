@@ -1,7 +1,8 @@
 //! The pool side of a privileged probe test: a veth link between a server namespace
 //! (192.0.2.1, veth-srv) and a client namespace (192.0.2.10, veth-cli), the certificate
 //! provisioning service (`ucprov serve --no-dhcp`, demo CA) on 192.0.2.1:80 and :443, and a
-//! registrar TLS port on 192.0.2.1:5061 with a certificate from the same demo CA. Each test
+//! registrar on 192.0.2.1:5061 (TLS with a certificate from the same demo CA, REGISTER
+//! answered with a Lync-like TLS-DSK 401). Each test
 //! adds the DHCP server under test and runs `ucprov probe --interface veth-cli` as a phone.
 
 #![allow(dead_code, clippy::expect_used, clippy::unwrap_used)] // test helpers: a panic is the failure report
@@ -37,8 +38,13 @@ impl Pool {
         std::fs::create_dir_all(&state).unwrap();
         let root = demo_root(&state).unwrap().root;
         let registrar = demo_server(&state, &root, SIP).unwrap();
-        link.server
-            .run(|| lab::tls_at(SocketAddr::from(([192, 0, 2, 1], 5061)), &registrar));
+        link.server.run(|| {
+            lab::registrar_at(
+                SocketAddr::from(([192, 0, 2, 1], 5061)),
+                &registrar,
+                &lab::sts_uri(WEB, 443),
+            )
+        });
         let mut cmd = link.server.command(ucprov_bin());
         cmd.args(["serve", "--no-dhcp", "--web-fqdn", WEB, "--state-dir"])
             .arg(&state)
@@ -98,8 +104,9 @@ pub fn assert_passes(out: &Output) {
             "[2] Options 43 and 120  PASS  https://{WEB}:443/CertProv/CertProvisioningService.svc"
         ),
         format!("registrar(s): {SIP}"),
-        "[3] Root chain          PASS  1 certificate, root CN=ucprov demo CA".to_string(),
-        "[4] TLS                 PASS  2 of 2 endpoints trusted".to_string(),
+        "[4] Root chain          PASS  1 certificate, root CN=ucprov demo CA".to_string(),
+        "[5] TLS                 PASS  2 of 2 endpoints trusted".to_string(),
+        "[6] SIP REGISTER        PASS  1 of 1 registrar answered 401 TLS-DSK".to_string(),
     ] {
         assert!(text.contains(&line), "no {line:?} in:\n{text}");
     }

@@ -1,20 +1,26 @@
 //! `ucprov demo`: the whole system on loopback. It starts the responder, the certificate
-//! provisioning service (demo CA) and a registrar TLS port, then runs `probe` against them
-//! in-process and prints what a phone goes through, byte by byte. No root, no configuration.
+//! provisioning service (demo CA), a registrar TLS port that answers REGISTER as Lync does
+//! and a tiny DNS server for the demo names, then runs `probe` against them in-process and
+//! prints what a phone goes through, byte by byte. No root, no configuration.
+//!
+//! DNS without root: the probe's real resolver path (hickory-resolver, as `--dns-server`)
+//! asks an authoritative server the demo runs on 127.0.0.1 at an ephemeral port. It knows
+//! only the demo names (A records, the `_sipinternaltls._tcp` SRV record) and answers
+//! NXDOMAIN for the rest, so nothing leaves the machine and no `--resolve` override is used.
 
 mod services;
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddrV4};
+use std::net::{Ipv4Addr, SocketAddrV4};
 use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
-use ucprov_probe::{Override, ProbeConfig, Report, ResolveMap, Target};
+use ucprov_probe::{ProbeConfig, Report, Target};
 
 use crate::cmd::probe::{probe_error, verdict};
 use crate::exit::{CliError, CliResult};
 use crate::render::walkthrough;
-use services::{Addresses, Services, SIP_FQDN, WEB_FQDN};
+use services::{Addresses, Services, SIP_DOMAIN, SIP_FQDN, WEB_FQDN};
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
@@ -78,31 +84,25 @@ fn probe_config(a: &Addresses, timeout: f64) -> ProbeConfig {
     cfg.io_timeout = Duration::from_secs(10);
     cfg.http_port = a.http.port();
     cfg.sip_port = a.registrar.port();
-    // Names resolve to loopback here, not through DNS or /etc/hosts.
-    let lo = IpAddr::V4(Ipv4Addr::LOCALHOST);
-    cfg.resolve = ResolveMap::new(
-        [WEB_FQDN, SIP_FQDN]
-            .iter()
-            .map(|h| Override {
-                host: (*h).to_string(),
-                port: None,
-                address: lo,
-            })
-            .collect(),
-    );
+    // Names resolve through the demo's own DNS server, as --dns-server: every connection
+    // uses its answers and nothing asks this host's resolver.
+    cfg.dns_server = Some(a.dns);
+    cfg.sip_domain = Some(SIP_DOMAIN.to_string());
     cfg
 }
 
 fn header(a: &Addresses, state: &StateDir) -> String {
     format!(
         "ucprov demo: a Lync / Skype for Business phone's first minute, on loopback\n\n\
-Services started (ephemeral ports; {WEB_FQDN} and {SIP_FQDN} resolve to 127.0.0.1 inside the probe):\n  \
+Services started (ephemeral ports, all on 127.0.0.1):\n  \
 DHCPINFORM responder   udp {dhcp}, replies to udp port {cp}\n  \
+DNS (demo zone)        udp {dns}: {WEB_FQDN} and {SIP_FQDN} A 127.0.0.1, _sipinternaltls._tcp.{SIP_DOMAIN} SRV; NXDOMAIN otherwise\n  \
 root chain (HTTP)      http://{WEB_FQDN}:{http}/CertProv/CertProvisioningService.svc\n  \
 web services (HTTPS)   https://{WEB_FQDN}:{https}/CertProv/CertProvisioningService.svc\n  \
-registrar (SIP/TLS)    {SIP_FQDN}:{sip}\n  \
+registrar (SIP/TLS)    {SIP_FQDN}:{sip}, answers REGISTER with 401 TLS-DSK as a Lync front end does\n  \
 demo CA                {dir}{temp}\n\n",
         dhcp = a.dhcp,
+        dns = a.dns,
         cp = a.client_port,
         http = a.http.port(),
         https = a.https.port(),
