@@ -544,6 +544,13 @@ fn classify_read(at: &str, e: ReadError) -> Problem {
             format!("{at}: the server closed the connection without answering the REGISTER"),
             "this port speaks TLS but not SIP: point option 120 (or the SRV record) at the registrar pool's SIP TLS port (5061)",
         ),
+        ReadError::Io(e, bytes) if bytes.is_empty() => Problem::new(
+            Failure::SipNoAnswer,
+            format!(
+                "{at}: the server closed the connection without answering the REGISTER ({e})"
+            ),
+            "this port speaks TLS but not SIP: point option 120 (or the SRV record) at the registrar pool's SIP TLS port (5061)",
+        ),
         ReadError::Closed(bytes) | ReadError::Io(_, bytes) if !bytes.starts_with(b"SIP/") => {
             Problem::new(
                 Failure::SipNotSip,
