@@ -9,6 +9,8 @@
 //! probe tests. The probe runs in the client namespace with `--dns-server 192.0.2.1` and no
 //! `--resolve`: every name comes from dnsmasq.
 
+#![allow(clippy::unwrap_used)] // test helpers: a panic is the failure report
+
 mod lab;
 
 use std::net::{SocketAddr, TcpStream};
