@@ -152,7 +152,10 @@ fn tcpdump_capture_of_serve_on_any_interface_is_linux_cooked() {
     // `-i any` records Linux cooked headers (SLL2 with libpcap 1.10, SLL before it).
     let (link, pcap) = capture_exchange("pcap-any", Some("any"));
     let report = ucprov_pcap(&pcap);
-    let kind = report["summary"]["link_types"][0].as_str().unwrap().to_string();
+    let kind = report["summary"]["link_types"][0]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert!(kind.starts_with("Linux cooked"), "{report:#}");
     assert_report("pcap-any", &link, &pcap, &kind);
 }

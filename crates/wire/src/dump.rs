@@ -361,12 +361,12 @@ fn fill_repeat(
         .checked_sub(at)
         .filter(|g| g % row.len() == 0)
         .ok_or(DumpError {
-        form,
-        line,
-        why: format!(
+            form,
+            line,
+            why: format!(
             "after `*` the offset 0x{to:x} is not a whole number of repeated lines past 0x{at:x}"
         ),
-    })?;
+        })?;
     for _ in 0..gap / row.len() {
         bytes.extend_from_slice(row);
     }
