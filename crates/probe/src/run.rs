@@ -399,6 +399,9 @@ fn dns_step(
     } else {
         "not asked".into()
     };
+    if out.server != "not asked" {
+        s.details.insert(0, format!("asked {}", out.server));
+    }
     let resolved = out.names.iter().filter(|n| n.error.is_none()).count();
     s.summary = match s.problems.first() {
         Some(p) => p.kind.describe().to_string(),

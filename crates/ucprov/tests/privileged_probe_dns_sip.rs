@@ -36,6 +36,11 @@ struct Shape {
     srv: bool,
     /// The TLS-DSK sts-uri; None: SIPp is not started and socat hands TLS to a closed port.
     sts_uri: Option<String>,
+    /// The A record dnsmasq gives the web services FQDN.
+    web_ip: &'static str,
+    /// Probe through the client namespace's own resolver (`/etc/netns/<ns>/resolv.conf`
+    /// naming dnsmasq, and this `/etc/netns/<ns>/hosts`) instead of `--dns-server`.
+    system_resolver: Option<&'static str>,
 }
 
 impl Shape {
@@ -46,12 +51,24 @@ impl Shape {
             sts_uri: Some(format!(
                 "https://{WEB}:443/CertProv/CertProvisioningService.svc"
             )),
+            web_ip: SERVER_IP,
+            system_resolver: None,
         }
+    }
+}
+
+/// `/etc/netns/<ns>/`, which `ip netns exec` bind-mounts over `/etc`; removed on drop.
+struct NetnsEtc(PathBuf);
+
+impl Drop for NetnsEtc {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
 struct Pool {
     link: VethLink,
+    etc: Option<NetnsEtc>,
     dir: PathBuf,
     _peers: Vec<Peer>,
     request_list: Option<&'static str>,
@@ -150,7 +167,7 @@ impl Pool {
             &format!("--listen-address={SERVER_IP}"),
             "--port=53",
             &format!("--local=/{DOMAIN}/"),
-            &format!("--address=/{WEB}/{SERVER_IP}"),
+            &format!("--address=/{WEB}/{}", shape.web_ip),
             &format!("--address=/{SIP}/{SERVER_IP}"),
         ]);
         if shape.srv {
@@ -192,8 +209,19 @@ impl Pool {
         tls.wait_for_log("listening on", Duration::from_secs(20));
         peers.push(tls);
 
+        let etc = shape.system_resolver.map(|hosts| {
+            let etc = PathBuf::from("/etc/netns").join(link.client.name());
+            std::fs::create_dir_all(&etc).unwrap();
+            write(
+                &etc.join("resolv.conf"),
+                &format!("nameserver {SERVER_IP}\n"),
+            );
+            write(&etc.join("hosts"), hosts);
+            NetnsEtc(etc)
+        });
         Pool {
             link,
+            etc,
             dir,
             _peers: peers,
             request_list: if shape.option120.is_none() {
@@ -208,7 +236,10 @@ impl Pool {
     fn probe(&self) -> Output {
         let mut cmd = self.link.client.command(ucprov_bin());
         cmd.args(["probe", "--interface", &self.link.client_if])
-            .args(["--timeout", "3", "--dns-server", SERVER_IP]);
+            .args(["--timeout", "3"]);
+        if self.etc.is_none() {
+            cmd.args(["--dns-server", SERVER_IP]);
+        }
         if let Some(list) = self.request_list {
             cmd.args(["--request-list", list]);
         }
@@ -367,6 +398,35 @@ fn a_registrar_that_does_not_answer_sip_fails_step_6_with_exit_50() {
             "[5] TLS                 PASS  2 of 2 endpoints trusted",
             "[6] SIP REGISTER        FAIL",
             "registrar sip.lab.test:5061: the server closed the connection without answering the REGISTER",
+        ],
+    );
+}
+
+#[test]
+#[ignore = "privileged: needs root, netns, dnsmasq, sipp (sip-tester), socat; run by scripts/test-all"]
+fn dns_disagreeing_with_the_address_reached_fails_step_3_with_exit_42() {
+    // The client namespace's resolver asks dnsmasq (web.lab.test A 192.0.2.99), but its
+    // /etc/hosts pins web.lab.test to 192.0.2.1, where the services really are: the probe's
+    // connections (getaddrinfo) reach 192.0.2.1 and every later step passes.
+    let pool = Pool::start(
+        "mismatch",
+        Shape {
+            web_ip: "192.0.2.99",
+            system_resolver: Some("127.0.0.1 localhost\n192.0.2.1 web.lab.test\n"),
+            ..Shape::good()
+        },
+    );
+    check(
+        &pool.probe(),
+        42,
+        &[
+            "[3] DNS                 FAIL",
+            "asked the system resolver (192.0.2.1)",
+            "web services (option 43) web.lab.test: 192.0.2.99",
+            "web.lab.test resolves to 192.0.2.99 in DNS (the system resolver (192.0.2.1)), but the TLS step reached 192.0.2.1",
+            "[4] Root chain          PASS",
+            "[5] TLS                 PASS  2 of 2 endpoints trusted",
+            "[6] SIP REGISTER        PASS",
         ],
     );
 }

@@ -305,6 +305,84 @@ fn the_good_lab_shows_the_dns_and_sip_steps() {
 }
 
 #[test]
+fn the_json_report_carries_the_dns_and_sip_data() {
+    let lab = Lab::good();
+    let run = probe(
+        probe_args(dhcp(vec![lab.answer()]), lab.http, lab.sip),
+        &["--json"],
+    );
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(v["steps"][2]["id"], "dns");
+    assert_eq!(v["steps"][5]["id"], "sip");
+    assert_eq!(v["dns"]["server"], "not asked");
+    assert_eq!(v["dns"]["names"][0]["name"], "web.lab.test");
+    assert_eq!(v["dns"]["names"][0]["source"], "override");
+    assert_eq!(v["sip"][0]["status_line"], "SIP/2.0 401 Unauthorized");
+    assert_eq!(
+        v["sip"][0]["tls_dsk"]["realm"],
+        "SIP Communications Service"
+    );
+    assert_eq!(v["sip"][0]["tls_dsk"]["version"], "4");
+    assert_eq!(v["sip"][0]["tls_dsk"]["targetname"], "sip.lab.test");
+    assert_eq!(v["sip"][0]["challenges"][1], "TLS-DSK");
+}
+
+#[test]
+fn a_registrar_port_that_answers_http_fails_step_6_with_exit_51() {
+    let lab = Lab::good();
+    let web = lab::tls_reply(
+        &lab.ca.issue(lab::SIP),
+        "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n",
+    );
+    let run = probe(probe_args(dhcp(vec![lab.answer()]), lab.http, web), &[]);
+    assert_fails(
+        &run,
+        51,
+        "[6] SIP REGISTER        FAIL",
+        "the answer is not SIP: \"HTTP/1.1 400 Bad Request",
+    );
+}
+
+#[test]
+fn a_registrar_that_answers_403_fails_step_6_with_exit_52() {
+    let lab = Lab::good();
+    let refusing = lab::tls_reply(
+        &lab.ca.issue(lab::SIP),
+        "SIP/2.0 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+    );
+    let run = probe(
+        probe_args(dhcp(vec![lab.answer()]), lab.http, refusing),
+        &[],
+    );
+    assert_fails(
+        &run,
+        52,
+        "[6] SIP REGISTER        FAIL",
+        "answered REGISTER with \"SIP/2.0 403 Forbidden\", not 401 Unauthorized",
+    );
+}
+
+#[test]
+fn a_401_without_tls_dsk_fails_step_6_with_exit_53() {
+    let lab = Lab::good();
+    let ntlm_only = lab::tls_reply(
+        &lab.ca.issue(lab::SIP),
+        "SIP/2.0 401 Unauthorized\r\nWWW-Authenticate: NTLM realm=\"SIP Communications Service\", version=4\r\nContent-Length: 0\r\n\r\n",
+    );
+    let run = probe(
+        probe_args(dhcp(vec![lab.answer()]), lab.http, ntlm_only),
+        &[],
+    );
+    assert_fails(
+        &run,
+        53,
+        "[6] SIP REGISTER        FAIL",
+        "401 without a TLS-DSK challenge (WWW-Authenticate schemes: NTLM)",
+    );
+}
+
+#[test]
 fn a_registrar_that_says_nothing_after_tls_fails_step_6_with_exit_50() {
     let lab = Lab::good();
     // TLS with the right certificate, then silence: not a SIP registrar.

@@ -257,6 +257,23 @@ Content-Length: 0\r\n\r\n"
     })
 }
 
+/// A TLS listener presenting `pair` that answers whatever the client sends first with
+/// `reply` (a non-SIP service, or a registrar with another status).
+pub fn tls_reply(pair: &PemPair, reply: &'static str) -> u16 {
+    serve_tls(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        pair,
+        move |conn, tcp| {
+            let mut stream = rustls::Stream::new(conn, tcp);
+            let mut first = [0u8; 64];
+            if stream.read(&mut first).is_ok() {
+                let _ = stream.write_all(reply.as_bytes());
+                let _ = stream.flush();
+            }
+        },
+    )
+}
+
 /// A whole good lab: one responder, the chain on HTTP, HTTPS and registrar certs from `ca`.
 pub struct Lab {
     pub ca: Ca,
