@@ -877,4 +877,25 @@ Content-Length: 0\r\n\r\n";
             matches!(read_head(&mut cut, Duration::from_secs(5)), Err(ReadError::Closed(b)) if !b.is_empty())
         );
     }
+
+    proptest::proptest! {
+        /// No input makes the reader, the parser or the challenge parser panic.
+        #[test]
+        fn any_bytes_are_a_value_or_an_error(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..600)) {
+            let mut with_head = b"SIP/2.0 401 U\r\nWWW-Authenticate: TLS-DSK ".to_vec();
+            with_head.extend_from_slice(&bytes);
+            with_head.extend_from_slice(b"\r\n\r\n");
+            for input in [&bytes, &with_head] {
+                let _ = read_head(&mut std::io::Cursor::new(input.clone()), Duration::from_secs(1));
+                if let Ok(resp) = parse_response(input) {
+                    let _ = tls_dsk(&resp);
+                    let _ = judge("r", &resp, &expected(), &mut None);
+                }
+                let text = String::from_utf8_lossy(input);
+                let _ = auth_params(&text);
+                let _ = split_url(&text);
+                let _ = excerpt(input);
+            }
+        }
+    }
 }
