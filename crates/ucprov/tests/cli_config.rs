@@ -330,7 +330,7 @@ fn the_seed_passes_strict_and_ipv6_literals_are_already_errors() {
         assert_eq!(r.code, 1, "{args:?}: {}", r.stdout);
         assert!(r.stdout.is_empty());
         assert!(
-            r.stderr.contains("is not allowed"),
+            r.stderr.contains("is an IPv6 address, not a host name"),
             "{args:?}: {}",
             r.stderr
         );

@@ -452,7 +452,7 @@ fn the_example_passes_strict_and_ipv6_literals_are_already_errors() {
         ]);
         assert_eq!(r.code, 1, "{text}: {}", r.stdout);
         assert!(
-            r.stderr.contains(field) && r.stderr.contains("is not allowed"),
+            r.stderr.contains(field) && r.stderr.contains("is an IPv6 address, not a host name"),
             "{text}: {}",
             r.stderr
         );

@@ -12,12 +12,26 @@ pub const MAX_LABEL_LEN: usize = 63;
 #[cfg_attr(feature = "serde", serde(tag = "kind", rename_all = "snake_case"))]
 pub enum HostnameError {
     Empty,
-    TooLong { len: usize },
-    EmptyLabel { position: usize },
-    LabelTooLong { position: usize, len: usize },
-    InvalidChar { position: usize, found: char },
-    HyphenAtLabelEdge { position: usize },
+    TooLong {
+        len: usize,
+    },
+    EmptyLabel {
+        position: usize,
+    },
+    LabelTooLong {
+        position: usize,
+        len: usize,
+    },
+    InvalidChar {
+        position: usize,
+        found: char,
+    },
+    HyphenAtLabelEdge {
+        position: usize,
+    },
     TrailingDot,
+    /// An IPv6 address (bare or in brackets) where a host name belongs.
+    Ipv6Literal,
 }
 
 impl fmt::Display for HostnameError {
@@ -48,6 +62,9 @@ impl fmt::Display for HostnameError {
             TrailingDot => f.write_str(
                 "trailing dot: write the name without it (devices put it into the URL verbatim)",
             ),
+            Ipv6Literal => f.write_str(
+                "this is an IPv6 address, not a host name: devices need the server's DNS name, because TLS checks the certificate against it",
+            ),
         }
     }
 }
@@ -59,6 +76,13 @@ impl std::error::Error for HostnameError {}
 pub fn validate_hostname(name: &str) -> Result<(), HostnameError> {
     if name.is_empty() {
         return Err(HostnameError::Empty);
+    }
+    let bare = name
+        .strip_prefix('[')
+        .and_then(|n| n.strip_suffix(']'))
+        .unwrap_or(name);
+    if bare.parse::<std::net::Ipv6Addr>().is_ok() {
+        return Err(HostnameError::Ipv6Literal);
     }
     let len = name.chars().count();
     if len > MAX_HOSTNAME_LEN {
@@ -163,6 +187,13 @@ mod tests {
             validate_hostname(&long),
             Err(HostnameError::TooLong { len: 255 })
         );
+        for v6 in ["2001:db8::1", "[2001:db8::1]", "::1"] {
+            assert_eq!(
+                validate_hostname(v6),
+                Err(HostnameError::Ipv6Literal),
+                "{v6}"
+            );
+        }
         assert!(matches!(
             validate_hostname("lyncé.local"),
             Err(HostnameError::InvalidChar { position: 4, .. })
