@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{ucprov, SEED_43};
+use common::{ucprov, SEED_43, SUSPICIOUS};
 
 #[test]
 fn seed_prints_the_config_and_nothing_on_stderr_for_an_exact_match_server() {
@@ -195,65 +195,6 @@ fn help_lists_every_target() {
         assert!(r.stdout.contains(id), "{id} missing from --help");
     }
 }
-
-/// Inputs that look like mistakes (issue 11 item 4), as in cli_encode.rs: the arguments, the
-/// flag the warning names and a phrase of it.
-const SUSPICIOUS: &[(&[&str], &str, &str)] = &[
-    (
-        &[
-            "--sip-server",
-            "pool.contoso.com",
-            "--web-server",
-            "192.0.2.10",
-        ],
-        "--web-server",
-        "\"192.0.2.10\" is an IPv4 address",
-    ),
-    (
-        &["--sip-server", "192.0.2.10"],
-        "--sip-server",
-        "\"192.0.2.10\" is an IPv4 address, not a name (it is also the web services FQDN)",
-    ),
-    (
-        &[
-            "--sip-server",
-            "pool.contoso.com",
-            "--sip-server",
-            "192.0.2.11",
-            "--web-server",
-            "web.contoso.com",
-        ],
-        "--sip-server",
-        "\"192.0.2.11\" is an IPv4 address",
-    ),
-    (
-        &["--sip-server", "pool.contoso.com", "--web-server", "lync"],
-        "--web-server",
-        "\"lync\" is a single-label name",
-    ),
-    (
-        &["--sip-server", "lync"],
-        "--sip-server",
-        "\"lync\" is a single-label name",
-    ),
-    (
-        &["--sip-server", "lync.schertz.local", "--scheme", "http"],
-        "--scheme",
-        "\"http\": the device would fetch its certificate over plain HTTP",
-    ),
-    (
-        &[
-            "--sip-server",
-            "lync.schertz.local",
-            "--scheme",
-            "http",
-            "--port",
-            "8080",
-        ],
-        "--port",
-        "8080 is not the default 443 and the URL scheme is not https",
-    ),
-];
 
 fn with(base: &[&'static str], extra: &[&'static str]) -> Vec<String> {
     base.iter().chain(extra).map(|s| s.to_string()).collect()

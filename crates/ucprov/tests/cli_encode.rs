@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{ucprov, SEED_120, SEED_43};
+use common::{ucprov, SEED_120, SEED_43, SUSPICIOUS};
 
 #[test]
 fn table_reproduces_the_article() {
@@ -183,66 +183,6 @@ fn bad_input_gets_a_clear_error_and_exit_code() {
         );
     }
 }
-
-/// Inputs that look like mistakes (issue 11 item 4): the arguments, the flag the warning
-/// names and a phrase of it. Shared in spirit with cli_config.rs, cli_serve.rs and the web
-/// tests: every case in every front-end.
-const SUSPICIOUS: &[(&[&str], &str, &str)] = &[
-    (
-        &[
-            "--sip-server",
-            "pool.contoso.com",
-            "--web-server",
-            "192.0.2.10",
-        ],
-        "--web-server",
-        "\"192.0.2.10\" is an IPv4 address",
-    ),
-    (
-        &["--sip-server", "192.0.2.10"],
-        "--sip-server",
-        "\"192.0.2.10\" is an IPv4 address, not a name (it is also the web services FQDN)",
-    ),
-    (
-        &[
-            "--sip-server",
-            "pool.contoso.com",
-            "--sip-server",
-            "192.0.2.11",
-            "--web-server",
-            "web.contoso.com",
-        ],
-        "--sip-server",
-        "\"192.0.2.11\" is an IPv4 address",
-    ),
-    (
-        &["--sip-server", "pool.contoso.com", "--web-server", "lync"],
-        "--web-server",
-        "\"lync\" is a single-label name",
-    ),
-    (
-        &["--sip-server", "lync"],
-        "--sip-server",
-        "\"lync\" is a single-label name",
-    ),
-    (
-        &["--sip-server", "lync.schertz.local", "--scheme", "http"],
-        "--scheme",
-        "\"http\": the device would fetch its certificate over plain HTTP",
-    ),
-    (
-        &[
-            "--sip-server",
-            "lync.schertz.local",
-            "--scheme",
-            "http",
-            "--port",
-            "8080",
-        ],
-        "--port",
-        "8080 is not the default 443 and the URL scheme is not https",
-    ),
-];
 
 fn with(base: &[&'static str], extra: &[&'static str]) -> Vec<&'static str> {
     base.iter().chain(extra).copied().collect()

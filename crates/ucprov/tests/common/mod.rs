@@ -70,3 +70,62 @@ pub fn serve_in(ns: &ucprov_testkit::Netns, name: &str, config: &str) -> ucprov_
     );
     peer
 }
+
+/// Inputs that look like mistakes (issue 11 item 4), for every command-line front-end's test:
+/// the arguments, the flag the warning names and a phrase of it.
+pub const SUSPICIOUS: &[(&[&str], &str, &str)] = &[
+    (
+        &[
+            "--sip-server",
+            "pool.contoso.com",
+            "--web-server",
+            "192.0.2.10",
+        ],
+        "--web-server",
+        "\"192.0.2.10\" is an IPv4 address",
+    ),
+    (
+        &["--sip-server", "192.0.2.10"],
+        "--sip-server",
+        "\"192.0.2.10\" is an IPv4 address, not a name (it is also the web services FQDN)",
+    ),
+    (
+        &[
+            "--sip-server",
+            "pool.contoso.com",
+            "--sip-server",
+            "192.0.2.11",
+            "--web-server",
+            "web.contoso.com",
+        ],
+        "--sip-server",
+        "\"192.0.2.11\" is an IPv4 address",
+    ),
+    (
+        &["--sip-server", "pool.contoso.com", "--web-server", "lync"],
+        "--web-server",
+        "\"lync\" is a single-label name",
+    ),
+    (
+        &["--sip-server", "lync"],
+        "--sip-server",
+        "\"lync\" is a single-label name",
+    ),
+    (
+        &["--sip-server", "lync.schertz.local", "--scheme", "http"],
+        "--scheme",
+        "\"http\": the device would fetch its certificate over plain HTTP",
+    ),
+    (
+        &[
+            "--sip-server",
+            "lync.schertz.local",
+            "--scheme",
+            "http",
+            "--port",
+            "8080",
+        ],
+        "--port",
+        "8080 is not the default 443 and the URL scheme is not https",
+    ),
+];
