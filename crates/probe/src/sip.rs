@@ -605,7 +605,7 @@ pub fn check(
             Failure::SipUnreachable,
             format!("{at}: {e}"),
             format!(
-                "make {}:{} reachable from the phone network (the TLS step shows why)",
+                "the TLS step reached {}:{}, but this second connection failed: check the registrar's connection limits and its log, and any load balancer or firewall in front of it",
                 t.host, t.port
             ),
         )
