@@ -7,7 +7,8 @@
 //! | 2 | usage: the command line is wrong (clap's own code for usage errors) |
 //! | 3 | environment: a file, socket or peer could not be used |
 //!
-//! `ucprov probe` adds one code per failing step (documented there).
+//! `ucprov probe` adds one code per failing step (documented there). A closed standard output
+//! (`ucprov pcap big.pcap | head`) is not a failure: the run ends quietly with 0.
 
 use std::process::ExitCode;
 
@@ -26,9 +27,11 @@ pub enum CliError {
     #[error("{0}")]
     Environment(String),
     /// A specific exit code with its message (probe's per-step codes).
-    #[allow(dead_code)] // constructed by `probe`, which lands separately
     #[error("{message}")]
     Code { code: u8, message: String },
+    /// Standard output was closed by the reader (`| head`): stop writing, print nothing, exit 0.
+    #[error("standard output closed")]
+    StdoutClosed,
 }
 
 impl CliError {
@@ -42,13 +45,19 @@ impl CliError {
         CliError::Environment(msg.to_string())
     }
 
-    pub fn exit_code(&self) -> ExitCode {
-        ExitCode::from(match self {
+    /// The process exit status for this error, as a number (the JSON error object's `exit_code`).
+    pub fn code(&self) -> u8 {
+        match self {
             CliError::InvalidData(_) => INVALID_DATA,
             CliError::Usage(_) => USAGE,
             CliError::Environment(_) => ENVIRONMENT,
             CliError::Code { code, .. } => *code,
-        })
+            CliError::StdoutClosed => 0,
+        }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code())
     }
 }
 

@@ -60,9 +60,13 @@ fn bad_inputs_are_clear_errors_not_panics() -> R {
         let out = inspect(&[path.to_str().ok_or("path")?])?;
         assert_clean_failure(&out, expect);
     }
-    assert_clean_failure(
-        &inspect(&[d.join("missing").to_str().ok_or("path")?])?,
-        "missing",
+    // A file that cannot be read is the environment's fault (exit 3), as for every command.
+    let missing = inspect(&[d.join("missing").to_str().ok_or("path")?])?;
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert_eq!(missing.status.code(), Some(3), "stderr: {err}");
+    assert!(
+        err.starts_with("ucprov: error: ") && err.contains("missing"),
+        "{err}"
     );
     Ok(())
 }

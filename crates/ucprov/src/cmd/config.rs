@@ -3,20 +3,24 @@
 //! Output contract: the configuration goes to stdout (or one file per target with `--out`);
 //! warnings and errors go to stderr. A target that cannot carry the profile (a value over its
 //! limit) produces no configuration and exit code 1; for `--target all` the other files are
-//! still written. Bad profile input fails before anything is printed.
+//! still written. Bad profile input fails before anything is printed. `--json` writes one
+//! document instead (docs/json.md): per target its id, server, file name, configuration text
+//! (`null` when blocked), findings and the file written with `--out`.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::Args;
+use serde::Serialize;
 use ucprov_confgen::{
-    generate, platform, ConfgenError, Output, Platform, Request, Scope, Severity,
+    generate, platform, ConfgenError, Finding, Output, Platform, Request, Scope, Severity,
 };
 
 use ucprov_wire::profile::Provisioning;
 
 use crate::exit::{CliError, CliResult};
+use crate::output::{write_json, write_stdout};
 use crate::profile_args::{strict, ProfileArgs};
 
 /// `--target all` writes every target into `--out DIR`.
@@ -88,6 +92,31 @@ pub struct ConfigArgs {
     /// configuration), not warnings.
     #[arg(long)]
     pub strict: bool,
+
+    /// Emit one JSON document: per target the configuration text and its findings (with
+    /// --out, the files are still written and the document names them).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `config --json`'s document.
+#[derive(Debug, Serialize)]
+struct ConfigReport<'a> {
+    /// Inputs that look like mistakes, about the profile rather than a target.
+    warnings: Vec<String>,
+    targets: Vec<TargetReport<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct TargetReport<'a> {
+    target: &'static str,
+    server: &'static str,
+    file_name: String,
+    /// `null` when the target cannot carry the profile (an error finding says why).
+    config: Option<&'a str>,
+    /// The file written with `--out`, else `null`.
+    path: Option<String>,
+    findings: &'a [Finding],
 }
 
 fn target_parser() -> PossibleValuesParser {
@@ -131,13 +160,37 @@ pub fn run(args: &ConfigArgs) -> CliResult {
     for o in &outputs {
         report(o);
     }
-    match &args.out {
+    let written = match &args.out {
         Some(dir) => write_all(dir, &outputs)?,
-        None => {
-            if let Some(text) = outputs.first().and_then(|o| o.config.as_ref()) {
-                print!("{text}");
-            }
-        }
+        None => Vec::new(),
+    };
+    if args.json {
+        let targets = outputs
+            .iter()
+            .map(|o| TargetReport {
+                target: o.platform.id,
+                server: o.platform.name,
+                file_name: o.platform.file_name(),
+                config: o.config.as_deref(),
+                path: written
+                    .iter()
+                    .find(|(id, _)| *id == o.platform.id)
+                    .map(|(_, p)| p.display().to_string()),
+                findings: &o.findings,
+            })
+            .collect();
+        write_json(&ConfigReport {
+            warnings: input.iter().map(|w| w.cli()).collect(),
+            targets,
+        })?;
+    } else if args.out.is_some() {
+        let list: String = written
+            .iter()
+            .map(|(_, p)| format!("{}\n", p.display()))
+            .collect();
+        write_stdout(&list)?;
+    } else if let Some(text) = outputs.first().and_then(|o| o.config.as_ref()) {
+        write_stdout(text)?;
     }
     let blocked: Vec<&str> = outputs
         .iter()
@@ -217,15 +270,17 @@ fn report(o: &Output) {
     }
 }
 
-fn write_all(dir: &Path, outputs: &[Output]) -> CliResult {
+/// Write every configuration into `dir`; the files written, per target id.
+fn write_all(dir: &Path, outputs: &[Output]) -> CliResult<Vec<(&'static str, PathBuf)>> {
     fs::create_dir_all(dir).map_err(|e| CliError::env(format!("--out {}: {e}", dir.display())))?;
+    let mut written = Vec::new();
     for o in outputs {
         if let Some(text) = &o.config {
             let path = dir.join(o.platform.file_name());
             fs::write(&path, text)
                 .map_err(|e| CliError::env(format!("{}: {e}", path.display())))?;
-            println!("{}", path.display());
+            written.push((o.platform.id, path));
         }
     }
-    Ok(())
+    Ok(written)
 }

@@ -93,11 +93,9 @@ pub fn run(args: &DecodeArgs) -> CliResult {
     let mut report = decode(&bytes, args.kind);
     report.pasted_as = form;
     if args.json {
-        let s = serde_json::to_string_pretty(&report)
-            .map_err(|e| CliError::env(format!("JSON output: {e}")))?;
-        println!("{s}");
+        crate::output::write_json(&report)?;
     } else {
-        print!("{}", render(&report));
+        crate::output::write_stdout(&render(&report))?;
     }
     if has_error(&report.all_findings()) {
         return Err(CliError::invalid(

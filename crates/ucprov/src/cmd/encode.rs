@@ -38,6 +38,10 @@ pub struct EncodeArgs {
     #[arg(long, value_enum, default_value_t)]
     pub format: EncodeFormat,
 
+    /// Emit the report as JSON: the same as --format json.
+    #[arg(long, conflicts_with = "format")]
+    pub json: bool,
+
     /// Hex notation for the table and hex formats.
     #[arg(long, value_enum, default_value_t)]
     pub hex_style: HexForm,
@@ -173,28 +177,32 @@ pub fn run(args: &EncodeArgs) -> CliResult {
     if args.strict {
         strict(&input)?;
     }
+    let format = if args.json {
+        EncodeFormat::Json
+    } else {
+        args.format
+    };
     let mut e = encode(&p)?;
     let input: Vec<String> = input.iter().map(InputWarning::cli).collect();
-    if matches!(args.format, EncodeFormat::Hex | EncodeFormat::Dhcputil) {
+    if matches!(format, EncodeFormat::Hex | EncodeFormat::Dhcputil) {
         // These formats are only the bytes: the warnings go to stderr.
         for w in &input {
             eprintln!("ucprov: warning: {w}");
         }
     }
     e.warnings.splice(0..0, input);
-    let text = match args.format {
+    if format == EncodeFormat::Json {
+        return crate::output::write_json(&e);
+    }
+    let text = match format {
         EncodeFormat::Table => render_table(&e, args.hex_style),
         EncodeFormat::Hex => format!(
             "43 {}\n120 {}\n",
             args.hex_style.format(&e.option43.bytes),
             args.hex_style.format(&e.option120.bytes)
         ),
-        EncodeFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&e)
-                .map_err(|err| CliError::env(format!("JSON output: {err}")))?;
-            s.push('\n');
-            s
-        }
+        // Written above, with its schema version.
+        EncodeFormat::Json => String::new(),
         EncodeFormat::Dhcputil => {
             let sip = match (&p.sip_servers, args.profile.subs.is_empty()) {
                 (SipServers::Names(names), true) if names.len() == 1 => names[0].clone(),
@@ -207,8 +215,7 @@ pub fn run(args: &EncodeArgs) -> CliResult {
             dhcputil::render(&sip, &p, &e.option43.bytes, &e.option120.bytes)
         }
     };
-    print!("{text}");
-    Ok(())
+    crate::output::write_stdout(&text)
 }
 
 pub fn render_table(e: &Encoded, form: HexForm) -> String {

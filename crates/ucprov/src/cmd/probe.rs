@@ -171,12 +171,14 @@ pub fn run(args: &ProbeArgs) -> CliResult {
     let cfg = args.to_config()?;
     let report = ucprov_probe::run(&cfg).map_err(probe_error)?;
     if args.json {
-        println!("{}", report.to_json());
+        crate::output::write_json(&report)?;
     } else {
+        let mut text = String::new();
         if args.verbose {
-            print!("{}", walkthrough::dhcp_bytes(&report));
+            text.push_str(&walkthrough::dhcp_bytes(&report));
         }
-        print!("{}", report.render_text());
+        text.push_str(&report.render_text());
+        crate::output::write_stdout(&text)?;
     }
     verdict(&report)
 }

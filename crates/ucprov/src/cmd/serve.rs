@@ -97,6 +97,10 @@ pub struct ServeArgs {
     /// Log line format.
     #[arg(long, value_enum, default_value_t)]
     pub log_format: LogFormat,
+
+    /// With --check: print the result as one JSON document (errors too).
+    #[arg(long, requires = "check")]
+    pub json: bool,
 }
 
 impl ServeArgs {
@@ -155,8 +159,11 @@ pub fn run(args: &ServeArgs) -> CliResult {
         }
     }
     if args.check {
-        check(dhcp.as_ref());
-        return Ok(());
+        let warnings = dhcp
+            .as_ref()
+            .map(|(config, _)| input_warnings(config, args.profile.as_ref()))
+            .unwrap_or_default();
+        return check(dhcp.as_ref(), warnings, args.json);
     }
     init_logging(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -166,22 +173,53 @@ pub fn run(args: &ServeArgs) -> CliResult {
     runtime.block_on(serve(args, dhcp))
 }
 
+/// `serve --check --json`'s document (docs/json.md).
+#[derive(Debug, serde::Serialize)]
+struct CheckReport {
+    ok: bool,
+    /// The file checked, `"flags"` for the command-line profile, `null` with --no-dhcp.
+    source: Option<String>,
+    sites: usize,
+    default: bool,
+    warnings: Vec<String>,
+}
+
 /// `--check`: the configuration was already loaded and validated; say what it holds.
-fn check(dhcp: Option<&(Config, Option<PathBuf>)>) {
-    let Some((config, path)) = dhcp else {
-        println!("ok: --no-dhcp: no DHCP configuration to check");
-        return;
+fn check(dhcp: Option<&(Config, Option<PathBuf>)>, warnings: Vec<String>, json: bool) -> CliResult {
+    let report = match dhcp {
+        None => CheckReport {
+            ok: true,
+            source: None,
+            sites: 0,
+            default: false,
+            warnings,
+        },
+        Some((config, path)) => CheckReport {
+            ok: true,
+            source: Some(
+                path.as_ref()
+                    .map_or("flags".to_string(), |p| p.display().to_string()),
+            ),
+            sites: config.sites.sites.len(),
+            default: config.sites.default.is_some(),
+            warnings,
+        },
     };
-    let sites = config.sites.sites.len();
-    let default = if config.sites.default.is_some() {
-        " and a default"
-    } else {
-        ", no default"
+    if json {
+        return crate::output::write_json(&report);
+    }
+    let text = match &report.source {
+        None => "ok: --no-dhcp: no DHCP configuration to check\n".to_string(),
+        Some(what) => {
+            let default = if report.default {
+                " and a default"
+            } else {
+                ", no default"
+            };
+            format!("ok: {what}: {} site(s){default}\n", report.sites)
+        }
     };
-    let what = path
-        .as_ref()
-        .map_or("flags".to_string(), |p| p.display().to_string());
-    println!("ok: {what}: {sites} site(s){default}");
+    crate::output::write_stdout(&text)
 }
 
 /// Inputs that look like mistakes, per site: naming the flag when the profile came from

@@ -63,13 +63,12 @@ pub fn run_inspect(args: InspectArgs) -> CliResult {
         Ok(report) => report,
         Err(InspectError::Usage(msg)) => return Err(CliError::usage(msg)),
         Err(InspectError::Data(msg)) => return Err(CliError::invalid(msg)),
+        Err(InspectError::Environment(msg)) => return Err(CliError::env(msg)),
     };
     if args.json {
-        let s = serde_json::to_string_pretty(&report)
-            .map_err(|e| CliError::env(format!("cannot render JSON: {e}")))?;
-        println!("{s}");
+        crate::output::write_json(&report)?;
     } else {
-        print_table(&report);
+        crate::output::write_stdout(&render_table(&report))?;
     }
     if args.strict && !report.chain.valid {
         return Err(CliError::invalid(
@@ -82,6 +81,8 @@ pub fn run_inspect(args: InspectArgs) -> CliResult {
 enum InspectError {
     Usage(String),
     Data(String),
+    /// A file that cannot be read, a server that cannot be reached (exit 3).
+    Environment(String),
 }
 
 fn read_input(args: &InspectArgs) -> Result<Vec<u8>, InspectError> {
@@ -95,6 +96,9 @@ fn read_input(args: &InspectArgs) -> Result<Vec<u8>, InspectError> {
                 FetchError::Scheme { .. } | FetchError::Url { .. } => {
                     InspectError::Usage(e.to_string())
                 }
+                FetchError::Io { .. } | FetchError::Timeout { .. } => {
+                    InspectError::Environment(e.to_string())
+                }
                 _ => InspectError::Data(e.to_string()),
             });
     }
@@ -106,7 +110,7 @@ fn read_input(args: &InspectArgs) -> Result<Vec<u8>, InspectError> {
     } else {
         std::fs::File::open(input).and_then(|f| f.take(limit).read_to_end(&mut bytes))
     };
-    result.map_err(|e| InspectError::Data(format!("{input}: {e}")))?;
+    result.map_err(|e| InspectError::Environment(format!("{input}: {e}")))?;
     Ok(bytes)
 }
 
@@ -158,29 +162,43 @@ fn now_unix() -> i64 {
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
-fn print_table(r: &Report) {
+/// `println!` into the report text.
+macro_rules! out_line {
+    ($o:expr) => {
+        $o.push('\n')
+    };
+    ($o:expr, $($t:tt)*) => {{
+        $o.push_str(&format!($($t)*));
+        $o.push('\n');
+    }};
+}
+
+fn render_table(r: &Report) -> String {
+    let mut o = String::new();
     let n = r.certificates.len();
-    println!(
+    out_line!(
+        o,
         "Source:  {} ({}, {n} certificate{})",
         r.source,
         r.format.describe(),
         if n == 1 { "" } else { "s" }
     );
     for w in &r.warnings {
-        println!("WARNING: {w}");
+        out_line!(o, "WARNING: {w}");
     }
-    println!();
-    println!("Chain order (end-most first, root last):");
+    out_line!(o);
+    out_line!(o, "Chain order (end-most first, root last):");
     for c in &r.certificates {
         let tag = if Some(c.position) == r.chain.root {
             "  <- root"
         } else {
             ""
         };
-        println!("  [{}] {}{tag}", c.position, c.summary.subject);
+        out_line!(o, "  [{}] {}{tag}", c.position, c.summary.subject);
     }
     match r.chain.root.and_then(|p| r.certificates.get(p)) {
-        Some(root) => println!(
+        Some(root) => out_line!(
+            o,
             "Root:    {} (self-signed: {}, issuer == subject)",
             root.summary.subject,
             if r.chain.root_self_signed {
@@ -189,58 +207,62 @@ fn print_table(r: &Report) {
                 "no"
             }
         ),
-        None => println!("Root:    none (no single certificate has issuer == subject)"),
+        None => out_line!(
+            o,
+            "Root:    none (no single certificate has issuer == subject)"
+        ),
     }
     if r.chain.valid {
-        println!("Chain:   valid (every link's signature verifies)");
+        out_line!(o, "Chain:   valid (every link's signature verifies)");
     } else {
-        println!("Chain:   NOT valid");
+        out_line!(o, "Chain:   NOT valid");
         for p in &r.chain.problems {
-            println!("  - {p}");
+            out_line!(o, "  - {p}");
         }
     }
     for e in &r.chain.expiry {
-        println!("WARNING: {e}");
+        out_line!(o, "WARNING: {e}");
     }
     for c in &r.certificates {
         for w in &c.summary.tls_server_warnings {
-            println!("WARNING: {w}");
+            out_line!(o, "WARNING: {w}");
         }
         for p in &c.summary.extension_problems {
-            println!("WARNING: `{}`: {p}", c.summary.subject);
+            out_line!(o, "WARNING: `{}`: {p}", c.summary.subject);
         }
     }
     for c in &r.certificates {
         let s = &c.summary;
-        println!();
-        println!("Certificate [{}]", c.position);
-        println!("  Subject:     {}", s.subject);
-        println!("  Issuer:      {}", s.issuer);
-        println!("  Serial:      {}", s.serial);
-        println!("  Not before:  {}", s.not_before);
+        out_line!(o);
+        out_line!(o, "Certificate [{}]", c.position);
+        out_line!(o, "  Subject:     {}", s.subject);
+        out_line!(o, "  Issuer:      {}", s.issuer);
+        out_line!(o, "  Serial:      {}", s.serial);
+        out_line!(o, "  Not before:  {}", s.not_before);
         let expiry = if s.expires_in_days < 0 {
             format!("EXPIRED {} days ago", -s.expires_in_days)
         } else {
             format!("expires in {} days", s.expires_in_days)
         };
-        println!("  Not after:   {} ({expiry})", s.not_after);
+        out_line!(o, "  Not after:   {} ({expiry})", s.not_after);
         let ca = match (s.is_ca, s.path_len) {
             (true, Some(n)) => format!("yes (path length {n})"),
             (true, None) => "yes".to_owned(),
             (false, _) => "no".to_owned(),
         };
-        println!("  CA:          {ca}");
+        out_line!(o, "  CA:          {ca}");
         let bits = s
             .key_bits
             .map(|b| format!(" ({b} bits)"))
             .unwrap_or_default();
-        println!("  Key:         {}{bits}", s.key_type);
-        println!("  SAN:         {}", san_text(s));
-        println!("  EKU:         {}", eku_text(s));
-        println!("  Key usage:   {}", ku_text(s));
-        println!("  SHA-1:       {}", s.sha1);
-        println!("  SHA-256:     {}", s.sha256);
+        out_line!(o, "  Key:         {}{bits}", s.key_type);
+        out_line!(o, "  SAN:         {}", san_text(s));
+        out_line!(o, "  EKU:         {}", eku_text(s));
+        out_line!(o, "  Key usage:   {}", ku_text(s));
+        out_line!(o, "  SHA-1:       {}", s.sha1);
+        out_line!(o, "  SHA-256:     {}", s.sha256);
     }
+    o
 }
 
 fn list<T: std::fmt::Display>(items: &[T]) -> String {

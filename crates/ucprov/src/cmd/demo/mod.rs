@@ -15,10 +15,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use serde::Serialize;
 use ucprov_probe::{ProbeConfig, Report, Target};
 
 use crate::cmd::probe::{probe_error, verdict};
 use crate::exit::{CliError, CliResult};
+use crate::output::{write_json, write_stdout};
 use crate::render::walkthrough;
 use services::{Addresses, Services, SIP_DOMAIN, SIP_FQDN, WEB_FQDN};
 
@@ -37,6 +39,48 @@ pub struct DemoArgs {
     /// Seconds the probe listens for DHCP replies.
     #[arg(long, default_value_t = 2.0, value_name = "S")]
     pub timeout: f64,
+
+    /// Emit one JSON document: the services started and the probe's report.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `demo --json`'s document: what was started, then the probe's report as `probe --json`.
+#[derive(Debug, Serialize)]
+struct DemoReport<'a> {
+    services: ServicesReport,
+    probe: &'a Report,
+}
+
+#[derive(Debug, Serialize)]
+struct ServicesReport {
+    dhcp: String,
+    client_port: u16,
+    dns: String,
+    root_chain_url: String,
+    web_services_url: String,
+    registrar: String,
+    state_dir: String,
+    state_dir_temporary: bool,
+}
+
+fn services_report(a: &Addresses, state: &StateDir) -> ServicesReport {
+    ServicesReport {
+        dhcp: a.dhcp.to_string(),
+        client_port: a.client_port,
+        dns: a.dns.to_string(),
+        root_chain_url: format!(
+            "http://{WEB_FQDN}:{}/CertProv/CertProvisioningService.svc",
+            a.http.port()
+        ),
+        web_services_url: format!(
+            "https://{WEB_FQDN}:{}/CertProv/CertProvisioningService.svc",
+            a.https.port()
+        ),
+        registrar: format!("{SIP_FQDN}:{}", a.registrar.port()),
+        state_dir: state.path.display().to_string(),
+        state_dir_temporary: state.temporary,
+    }
 }
 
 /// A state directory removed on drop unless the user chose one.
@@ -123,9 +167,12 @@ pub fn run(args: &DemoArgs) -> CliResult {
         .enable_all()
         .build()
         .map_err(|e| CliError::env(format!("cannot start the runtime: {e}")))?;
-    let report: Report = runtime.block_on(async {
+    let (report, started): (Report, ServicesReport) = runtime.block_on(async {
         let services = Services::start(&state.path).await?;
-        print!("{}", header(&services.addresses, &state));
+        let started = services_report(&services.addresses, &state);
+        if !args.json {
+            write_stdout(&header(&services.addresses, &state))?;
+        }
         let cfg = probe_config(&services.addresses, args.timeout);
         // The probe is synchronous (a phone's sockets, one step after another).
         let probed = tokio::task::spawn_blocking(move || ucprov_probe::run(&cfg)).await;
@@ -134,12 +181,19 @@ pub fn run(args: &DemoArgs) -> CliResult {
             .map_err(|e| CliError::env(format!("the probe task failed: {e}")))?
             .map_err(probe_error)?;
         stopped?;
-        Ok::<Report, CliError>(report)
+        Ok::<_, CliError>((report, started))
     })?;
-    println!("── What the phone sends and what it gets back ──\n");
-    print!("{}", walkthrough::dhcp_bytes(&report));
-    println!("── The probe's verdict, step by step ──\n");
-    print!("{}", report.render_text());
-    println!("\nAll services stopped.");
+    if args.json {
+        write_json(&DemoReport {
+            services: started,
+            probe: &report,
+        })?;
+    } else {
+        write_stdout(&format!(
+            "── What the phone sends and what it gets back ──\n\n{}── The probe's verdict, step by step ──\n\n{}\nAll services stopped.\n",
+            walkthrough::dhcp_bytes(&report),
+            report.render_text()
+        ))?;
+    }
     verdict(&report)
 }

@@ -127,6 +127,11 @@ pub fn run(args: &PcapArgs) -> CliResult {
         bar
     });
     let mut out = Output::new(mode, args.summary, filter.clone());
+    if mode != Mode::Text {
+        // The document (or the lines) is always finished, even when the capture turns out
+        // corrupt: a later error is in the exit code and on stderr, not a second document.
+        crate::output::mark_reported();
+    }
     loop {
         let (closed, ended) = capture.step(STEP);
         if let Some(bar) = &progress {

@@ -8,8 +8,9 @@ use ucprov_inspect::capture::report::ClientRow;
 use ucprov_inspect::capture::{ClientReport, Summary};
 use ucprov_inspect::render::capture as text;
 
-/// The version of the JSON shapes `pcap --json` and `--json-lines` write.
-pub const SCHEMA_VERSION: u32 = 1;
+/// The version of the JSON shapes `pcap --json` and `--json-lines` write: the one every
+/// command shares.
+pub const SCHEMA_VERSION: u32 = crate::output::SCHEMA_VERSION;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
