@@ -294,6 +294,8 @@ fn a_file_that_cannot_be_used_exits_3_everywhere() {
 #[test]
 fn a_closed_standard_output_ends_quietly_in_every_command() {
     let f = files();
+    let state = tempfile::tempdir().unwrap();
+    let demo_state = state.path().join("ca").to_str().unwrap().to_string();
     let cases: Vec<Vec<&str>> = vec![
         with(&["encode"], SIP),
         with(&["encode", "--json"], SIP),
@@ -304,7 +306,10 @@ fn a_closed_standard_output_ends_quietly_in_every_command() {
         vec!["cert", "inspect", &f.cert],
         vec!["cert", "inspect", "--json", &f.cert],
         vec!["pcap", &f.pcap],
+        vec!["pcap", "--json", &f.pcap],
+        vec!["demo", "--state-dir", &demo_state],
         with(&["serve", "--check"], SIP),
+        with(&["serve", "--check", "--json"], SIP),
         // An error object to a closed output: still quiet.
         vec!["decode", "--json", "zz"],
     ];

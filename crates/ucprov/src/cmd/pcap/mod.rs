@@ -137,10 +137,10 @@ pub fn run(args: &PcapArgs) -> CliResult {
         if let Some(bar) = &progress {
             bar.set_position(capture.offset());
         }
-        if out.clients(&closed).is_err() {
-            // A closed standard output (`| head`) ends the run quietly.
-            return Ok(());
-        }
+        // A closed standard output (`| head`) ends the run quietly; another write error is
+        // the environment's.
+        out.clients(&closed)
+            .map_err(|e| crate::output::stdout_error(&e))?;
         if ended {
             break;
         }
@@ -150,9 +150,8 @@ pub fn run(args: &PcapArgs) -> CliResult {
     }
     let summary = capture.summary(&name);
     let failing = out.failing();
-    if out.finish(summary).is_err() {
-        return Ok(());
-    }
+    out.finish(summary)
+        .map_err(|e| crate::output::stdout_error(&e))?;
     if let Some(e) = capture.error() {
         return Err(match e {
             CaptureError::Io { .. } => CliError::env(format!("{name}: {e}")),
