@@ -3,10 +3,12 @@
 //! names [`Command`]; nothing here names the parser.
 
 pub mod cert;
+pub mod completions;
 pub mod config;
 pub mod decode;
 pub mod demo;
 pub mod encode;
+pub mod man;
 pub mod pcap;
 pub mod probe;
 pub mod serve;
@@ -50,6 +52,11 @@ pub enum Command {
     /// Watch live traffic (a SPAN port or a switch mirror) with `pcap`'s engine: findings
     /// as exchanges close, and Prometheus metrics. Needs CAP_NET_RAW.
     Watch(watch::WatchArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions(completions::CompletionsArgs),
+    /// Write the man pages (ucprov.1 and one per subcommand) to a directory, or ucprov.1 to
+    /// standard output.
+    Man(man::ManArgs),
 }
 
 pub fn run(command: Command) -> CliResult {
@@ -64,5 +71,7 @@ pub fn run(command: Command) -> CliResult {
         Command::Pcap(args) => pcap::run(&args),
         Command::Web(args) => web::run(&args),
         Command::Watch(args) => watch::run(&args),
+        Command::Completions(args) => completions::run(&args),
+        Command::Man(args) => man::run(&args),
     }
 }
