@@ -797,7 +797,7 @@ fn a_registrar_refusing_the_sip_connection_after_tls_passed_fails_step_6_with_ex
             "[6] SIP REGISTER        FAIL",
             "FAIL registrar (option 120) sip.lab.test:5061",
             "registrar sip.lab.test:5061: connect to 192.0.2.1:5061: Connection refused",
-            "make sip.lab.test:5061 reachable from the phone network",
+            "the TLS step reached sip.lab.test:5061, but this second connection failed",
         ],
     );
 }
