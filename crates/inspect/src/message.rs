@@ -46,16 +46,12 @@ fn read<'a>(packet: &'a Packet<&[u8]>, findings: &mut Vec<Finding>) -> OptionSet
                 Kind::MissingEnd,
                 "the options field ends without the end option (255); devices read the options anyway, but RFC 2131 §4.1 requires it",
             )
-            .at(packet_len(packet))
+            .at(packet.buffer_len())
             .field("option 255")
             .fix("the server should end its options with 255 (FF)"),
         );
     }
     read.set
-}
-
-fn packet_len(packet: &Packet<&[u8]>) -> usize {
-    packet.buffer_len()
 }
 
 /// A client's message (or a relay's, or a leasequery requestor's).

@@ -15,6 +15,7 @@ use std::time::Duration;
 use ucprov_testkit::http_get;
 
 use common::ucprov;
+use common::SUSPICIOUS as SUSPICIOUS_FLAGS;
 use ucprov_wire::message::DhcpMessage;
 use ucprov_wire::VendorOptions;
 
@@ -370,35 +371,7 @@ fn check_warns_about_suspicious_inputs_per_site_and_strict_fails() {
 
 #[test]
 fn check_with_flags_names_the_flags() {
-    for (args, flag, phrase) in [
-        (
-            &[
-                "--sip-server",
-                "pool.contoso.com",
-                "--web-server",
-                "192.0.2.10",
-            ][..],
-            "--web-server",
-            "\"192.0.2.10\" is an IPv4 address",
-        ),
-        (
-            &["--sip-server", "lync"][..],
-            "--sip-server",
-            "\"lync\" is a single-label name",
-        ),
-        (
-            &[
-                "--sip-server",
-                "lync.schertz.local",
-                "--scheme",
-                "http",
-                "--port",
-                "8080",
-            ][..],
-            "--port",
-            "8080 is not the default 443",
-        ),
-    ] {
+    for &(args, flag, phrase) in SUSPICIOUS_FLAGS {
         let mut argv = vec!["serve", "--check"];
         argv.extend_from_slice(args);
         let r = ucprov(&argv);
