@@ -73,6 +73,31 @@ pub enum Kind {
     /// An input the codec accepts that looks like a mistake (an address or a single-label
     /// name where an FQDN belongs, plain HTTP): [`crate::rules::input`].
     SuspiciousInput,
+    /// A configured option value whose declared data type changes its bytes (String where
+    /// Binary belongs, the port as an integer): `ucprov audit`.
+    WrongDataType,
+    /// A configured option 43 that reaches clients other than MS-UC-Client (`ucprov audit`).
+    UnscopedOption43,
+    /// A vendor-class condition that is almost, but not, option 60 `MS-UC-Client`.
+    MisspeltVendorClass,
+    /// Scopes of one configuration give MS-UC-Client devices different options 43 or 120.
+    InconsistentScopes,
+    /// A configured value differs from the intended profile (`--expect-*`).
+    ProfileMismatch,
+}
+
+/// A place in a configuration file (`ucprov audit`): the file as the user named it (or as an
+/// include named it) and its 1-based line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    pub file: String,
+    pub line: u32,
+}
+
+impl core::fmt::Display for Location {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
 }
 
 /// Something the user should know, at a place in their bytes when it has one.
@@ -92,6 +117,9 @@ pub struct Finding {
     /// The structure concerned, in the codec's words (`option 43`, `sub-option 5`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The configuration line the finding is about, when it came from a configuration file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
@@ -106,6 +134,7 @@ impl Finding {
             offset: None,
             length: None,
             field: None,
+            location: None,
             message: message.into(),
             fix: None,
         }
@@ -154,6 +183,15 @@ impl Finding {
         self
     }
 
+    /// The configuration file and line the finding is about.
+    pub fn located(mut self, file: impl Into<String>, line: u32) -> Self {
+        self.location = Some(Location {
+            file: file.into(),
+            line,
+        });
+        self
+    }
+
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = Some(fix.into());
         self
@@ -175,13 +213,28 @@ pub fn has_error<'a>(findings: impl IntoIterator<Item = &'a Finding>) -> bool {
     findings.into_iter().any(Finding::is_error)
 }
 
-/// The findings as text: a tag, the message, and the fix on the line below.
+/// The findings as text: `file:line: ` when located, a tag, the message, and the fix on the
+/// lines below (a fix of several lines keeps its lines, indented).
 pub fn render(findings: &[Finding], indent: &str) -> String {
     let mut out = String::new();
     for f in findings {
-        out.push_str(&format!("{indent}{}: {}\n", f.severity.tag(), f.message));
+        let at = f
+            .location
+            .as_ref()
+            .map_or_else(String::new, |l| format!("{l}: "));
+        out.push_str(&format!(
+            "{indent}{at}{}: {}\n",
+            f.severity.tag(),
+            f.message
+        ));
         if let Some(fix) = &f.fix {
-            out.push_str(&format!("{indent}  fix: {fix}\n"));
+            let mut lines = fix.lines();
+            if let Some(first) = lines.next() {
+                out.push_str(&format!("{indent}  fix: {first}\n"));
+            }
+            for more in lines {
+                out.push_str(&format!("{indent}       {more}\n"));
+            }
         }
     }
     out
@@ -218,6 +271,20 @@ mod tests {
         assert_eq!(json["kind"], "missing_end");
         assert_eq!(json["offset"], 300);
         assert!(json.get("fix").is_none());
+    }
+
+    #[test]
+    fn a_located_finding_starts_with_its_file_and_line() {
+        let f = Finding::error(Kind::NoReply, "bad")
+            .located("dhcpd.conf", 12)
+            .fix("one\ntwo");
+        assert_eq!(
+            render(&[f.clone()], ""),
+            "dhcpd.conf:12: error: bad\n  fix: one\n       two\n"
+        );
+        let json = serde_json::to_value(&f).unwrap_or_default();
+        assert_eq!(json["location"]["file"], "dhcpd.conf");
+        assert_eq!(json["location"]["line"], 12);
     }
 
     #[test]

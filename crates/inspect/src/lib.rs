@@ -25,6 +25,6 @@ pub mod options;
 pub mod render;
 pub mod rules;
 
-pub use finding::{has_error, Finding, Kind, Severity};
+pub use finding::{has_error, Finding, Kind, Location, Severity};
 pub use message::{ReplyInspection, RequestInspection};
 pub use option43::Vendor;
