@@ -68,18 +68,46 @@ impl Ctx<'_> {
             .unwrap_or(self.platform.default_name)
     }
 
-    /// The scope, or the documentation placeholder with a finding telling the admin to set it.
-    pub fn scope(&self, doc: &mut Doc) -> Scope {
-        match self.req.scope {
-            Some(s) => s,
-            None => {
-                doc.assumed(format!(
-                        "no --scope given: {} is a documentation placeholder; put the phones' subnet there",
-                        Scope::PLACEHOLDER
-                    ),
-                );
+    /// Every scope the request names, or the documentation placeholder with a finding telling
+    /// the admin to set it. Renderers write class and definition lines once and pool or subnet
+    /// lines once per scope.
+    pub fn scopes(&self, doc: &mut Doc) -> Vec<Scope> {
+        if self.req.scopes.is_empty() {
+            doc.assumed(format!(
+                "no --scope given: {} is a documentation placeholder; put the phones' subnet there",
                 Scope::PLACEHOLDER
-            }
+            ));
+            vec![Scope::PLACEHOLDER]
+        } else {
+            self.req.scopes.clone()
+        }
+    }
+
+    /// The one scope of a syntax that serves a single subnet per configuration file. Several
+    /// scopes are an error finding (no configuration), never a file that serves only the first.
+    pub fn scope(&self, doc: &mut Doc) -> Scope {
+        let scopes = self.scopes(doc);
+        if scopes.len() > 1 {
+            doc.findings.push(Finding::error(
+                Kind::PlatformLimit,
+                format!(
+                    "{} serves one subnet per configuration file and {} scopes were given: run ucprov config once per scope",
+                    self.platform.name,
+                    scopes.len()
+                ),
+            ));
+        }
+        scopes.first().copied().unwrap_or(Scope::PLACEHOLDER)
+    }
+
+    /// Pool names, one per scope: `name` for a single scope, `name-1`, `name-2`, … for several
+    /// (pools are looked up by name, so two scopes cannot share one).
+    pub fn pool_names(&self, count: usize) -> Vec<String> {
+        let name = self.name();
+        if count == 1 {
+            vec![name.to_string()]
+        } else {
+            (1..=count).map(|i| format!("{name}-{i}")).collect()
         }
     }
 

@@ -42,6 +42,11 @@ impl Scope {
         Ipv4Addr::from((u32::from(self.first_host()) + 1).min(u32::from(self.last_host())))
     }
 
+    /// Whether `addr` lies in this subnet.
+    pub fn contains(self, addr: Ipv4Addr) -> bool {
+        u32::from(addr) & self.mask_bits() == u32::from(self.network)
+    }
+
     pub fn last_host(self) -> Ipv4Addr {
         Ipv4Addr::from((u32::from(self.network) | !self.mask_bits()) - 1)
     }
@@ -90,7 +95,9 @@ impl FromStr for Scope {
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
     pub provisioning: &'a Provisioning,
-    pub scope: Option<Scope>,
+    /// The phones' subnets (`--scope`, repeatable), in the order given; none, distinct and
+    /// non-overlapping. Class and definition lines are written once, per-scope lines per scope.
+    pub scopes: Vec<Scope>,
     /// Name of the class, tag, option set or pool (`--class-name`).
     pub class_name: Option<String>,
     /// Interface the server listens on (`--interface`).
@@ -100,6 +107,7 @@ pub struct Request<'a> {
 }
 
 impl<'a> Request<'a> {
+    /// A request for one scope or none; [`Request::with_scopes`] for several.
     pub fn new(
         provisioning: &'a Provisioning,
         scope: Option<Scope>,
@@ -107,7 +115,26 @@ impl<'a> Request<'a> {
         interface: Option<String>,
         full: bool,
     ) -> Result<Self, ConfgenError> {
+        Self::with_scopes(
+            provisioning,
+            scope.into_iter().collect(),
+            class_name,
+            interface,
+            full,
+        )
+    }
+
+    /// A request covering every scope in `scopes`. Two scopes that overlap would give one
+    /// server two declarations for the same addresses, so they are refused.
+    pub fn with_scopes(
+        provisioning: &'a Provisioning,
+        scopes: Vec<Scope>,
+        class_name: Option<String>,
+        interface: Option<String>,
+        full: bool,
+    ) -> Result<Self, ConfgenError> {
         provisioning.validate()?;
+        check_disjoint(&scopes)?;
         if let Some(name) = &class_name {
             check_word(name, 32, b"-_.").map_err(|why| ConfgenError::ClassName {
                 value: name.clone(),
@@ -122,7 +149,7 @@ impl<'a> Request<'a> {
         }
         Ok(Request {
             provisioning,
-            scope,
+            scopes,
             class_name,
             interface,
             full,
@@ -178,7 +205,7 @@ impl<'a> Request<'a> {
                 ),
             );
         }
-        if let Some(scope) = self.scope {
+        for scope in &self.scopes {
             flag("scope", scope.to_string());
         }
         if let Some(name) = &self.class_name {
@@ -198,6 +225,28 @@ impl<'a> Request<'a> {
             .collect::<Vec<_>>()
             .join(" ")
     }
+}
+
+/// Every pair of scopes is disjoint (two CIDR blocks either nest or are disjoint, so testing
+/// each one's network against the other's mask is enough).
+fn check_disjoint(scopes: &[Scope]) -> Result<(), ConfgenError> {
+    for (i, a) in scopes.iter().enumerate() {
+        for b in &scopes[..i] {
+            let (wide, narrow) = if a.prefix <= b.prefix { (a, b) } else { (b, a) };
+            if wide.contains(narrow.network) {
+                let why = if a == b {
+                    "given twice: give each subnet once".to_string()
+                } else {
+                    format!("overlaps {b}: give each subnet once, without nesting")
+                };
+                return Err(ConfgenError::Scope {
+                    value: a.to_string(),
+                    why,
+                });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Names go into every syntax unquoted or inside quotes, so only letters, digits and a few
@@ -273,6 +322,41 @@ mod tests {
             req.command_line("kea"),
             r"ucprov config --target kea --sip-server pool.contoso.com --web-server web.contoso.com --path '/a'\''b' --scope 192.0.2.0/24 --interface eth1"
         );
+    }
+
+    #[test]
+    fn several_scopes_are_kept_in_order_and_named_on_the_command_line() {
+        let p = Provisioning::new("pool.contoso.com", None);
+        let scopes = vec![
+            "10.1.0.0/24".parse().unwrap(),
+            "10.2.0.0/24".parse().unwrap(),
+        ];
+        let req = Request::with_scopes(&p, scopes.clone(), None, None, false).unwrap();
+        assert_eq!(req.scopes, scopes);
+        assert!(req
+            .command_line("isc-dhcpd")
+            .ends_with("--scope 10.1.0.0/24 --scope 10.2.0.0/24"));
+    }
+
+    #[test]
+    fn repeated_or_overlapping_scopes_are_refused() {
+        let p = Provisioning::new("pool.contoso.com", None);
+        for (a, b, why) in [
+            ("10.1.0.0/24", "10.1.0.0/24", "given twice"),
+            ("10.1.0.0/16", "10.1.2.0/24", "overlaps 10.1.0.0/16"),
+            ("10.1.2.0/24", "10.1.0.0/16", "overlaps 10.1.2.0/24"),
+        ] {
+            let scopes = vec![a.parse().unwrap(), b.parse().unwrap()];
+            let e = Request::with_scopes(&p, scopes, None, None, false)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(why), "{a} {b}: {e}");
+        }
+        let disjoint = vec![
+            "10.1.0.0/24".parse().unwrap(),
+            "10.1.1.0/24".parse().unwrap(),
+        ];
+        assert!(Request::with_scopes(&p, disjoint, None, None, false).is_ok());
     }
 
     #[test]

@@ -38,6 +38,54 @@ fn every_target_matches_its_golden_file() {
     }
 }
 
+/// Two scopes in one run: every target that has scopes writes its class and definition lines
+/// once and its pool or subnet lines per scope; udhcpd, one range per file, refuses.
+#[test]
+fn two_scopes_match_their_golden_files() {
+    let p = Provisioning::new(SEED_FQDN, None);
+    let scopes = vec![
+        "10.20.30.0/24".parse().unwrap(),
+        "10.20.31.0/24".parse().unwrap(),
+    ];
+    let req = Request::with_scopes(&p, scopes, None, None, false).unwrap();
+    let mut report = String::new();
+    for platform in PLATFORMS {
+        let out = generate(platform, &req).unwrap();
+        match out.config {
+            Some(text) => {
+                // The body, after the header (whose command line names both scopes).
+                let body = text.split_once("\n\n").map_or("", |(_, b)| b);
+                let per_scope = ["10.20.30.", "10.20.31."].map(|n| body.matches(n).count());
+                report.push_str(&format!(
+                    "{}: body mentions of 10.20.30.x / 10.20.31.x: {per_scope:?}\n",
+                    platform.id
+                ));
+                // A target without scopes (an interface section, a server id) is the same file.
+                if per_scope != [0, 0] {
+                    insta::assert_snapshot!(format!("two_scopes_{}", platform.id), text);
+                }
+            }
+            None => report.push_str(&format!(
+                "{}: NO CONFIG: {}\n",
+                platform.id, out.findings[0].message
+            )),
+        }
+    }
+    insta::assert_snapshot!("two_scopes_summary", report);
+}
+
+#[test]
+fn kea_full_two_scopes_matches_its_golden_file() {
+    let p = Provisioning::new(SEED_FQDN, None);
+    let scopes = vec![
+        "10.20.30.0/24".parse().unwrap(),
+        "10.20.31.0/24".parse().unwrap(),
+    ];
+    let req = Request::with_scopes(&p, scopes, None, Some("eth1".into()), true).unwrap();
+    let out = generate(&platform::KEA, &req).unwrap();
+    insta::assert_snapshot!("kea_full_two_scopes", out.config.unwrap());
+}
+
 #[test]
 fn kea_full_matches_its_golden_file() {
     let p = Provisioning::new(SEED_FQDN, None);

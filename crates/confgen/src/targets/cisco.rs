@@ -14,12 +14,13 @@ pub fn render_ios_xe(ctx: &Ctx, doc: &mut Doc) {
 }
 
 fn pool(ctx: &Ctx, doc: &mut Doc, option: &str) {
-    let scope = ctx.scope(doc);
-    voice_pool(
-        ctx,
-        doc,
-        VoicePool {
-            open: format!("ip dhcp pool {}", ctx.name()),
+    let scopes = ctx.scopes(doc);
+    for (scope, name) in scopes.iter().zip(ctx.pool_names(scopes.len())) {
+        voice_pool(
+            ctx,
+            doc,
+            VoicePool {
+                open: format!("ip dhcp pool {name}"),
             why: "a pool for the voice VLAN only: IOS sends these options to every client of the pool",
             lines: vec![
                 (
@@ -35,4 +36,5 @@ fn pool(ctx: &Ctx, doc: &mut Doc, option: &str) {
             close: None,
         },
     );
+    }
 }

@@ -21,11 +21,12 @@ pub fn render(ctx: &Ctx, doc: &mut Doc) {
             "answer DHCP on the phones' interface",
         );
     }
-    let scope = ctx.scope(doc);
-    doc.line(
-        format!("dhcp-range={},static,{}", scope.network, scope.netmask()),
-        "DHCPINFORM is answered only for a subnet with a dhcp-range; static hands out no leases (drop this line if a range for the subnet exists)",
-    );
+    for scope in ctx.scopes(doc) {
+        doc.line(
+            format!("dhcp-range={},static,{}", scope.network, scope.netmask()),
+            "DHCPINFORM is answered only for a subnet with a dhcp-range; static hands out no leases (drop this line if a range for the subnet exists)",
+        );
+    }
     doc.line(
         format!("dhcp-vendorclass=set:{},{VENDOR_CLASS}", ctx.name()),
         vendorclass_why(),

@@ -55,15 +55,16 @@ pub fn render(ctx: &Ctx, doc: &mut Doc) {
         format!("option 120: SIP server {}", ctx.sip_list()),
     );
     doc.plain("}");
-    doc.blank();
-    let scope = ctx.scope(doc);
-    doc.line(
-        format!("subnet {} netmask {} {{", scope.network, scope.netmask()),
-        "the phones' subnet: dhcpd answers an INFORM only for a declared subnet holding ciaddr",
-    );
-    doc.line(
-        "  authoritative;",
-        "without it dhcpd drops DHCPINFORM (\"not authoritative for subnet\")",
-    );
-    doc.plain("}");
+    for scope in ctx.scopes(doc) {
+        doc.blank();
+        doc.line(
+            format!("subnet {} netmask {} {{", scope.network, scope.netmask()),
+            "a phones' subnet: dhcpd answers an INFORM only for a declared subnet holding ciaddr",
+        );
+        doc.line(
+            "  authoritative;",
+            "without it dhcpd drops DHCPINFORM (\"not authoritative for subnet\")",
+        );
+        doc.plain("}");
+    }
 }

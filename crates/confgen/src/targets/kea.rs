@@ -47,7 +47,12 @@ pub fn render(ctx: &Ctx, doc: &mut Doc) {
 
     let value = if ctx.req.full {
         let interface = ctx.interface(doc);
-        let scope = ctx.scope(doc);
+        let subnets: Vec<Value> = ctx
+            .scopes(doc)
+            .iter()
+            .zip(1..)
+            .map(|(scope, id): (_, u32)| json!({ "id": id, "subnet": scope.to_string(), "comment": "a phones' subnet: Kea answers an INFORM only for a subnet matching it" }))
+            .collect();
         doc.comment(
             "Complete kea-dhcp4 configuration. Leases are kept in memory only (persist false):",
         );
@@ -62,10 +67,7 @@ pub fn render(ctx: &Ctx, doc: &mut Doc) {
             "lease-database".into(),
             json!({ "type": "memfile", "persist": false }),
         );
-        body.insert(
-            "subnet4".into(),
-            json!([{ "id": 1, "subnet": scope.to_string(), "comment": "the phones' subnet: Kea answers an INFORM only for a subnet matching it" }]),
-        );
+        body.insert("subnet4".into(), Value::Array(subnets));
         json!({ "Dhcp4": body })
     } else {
         doc.comment(
@@ -74,6 +76,10 @@ pub fn render(ctx: &Ctx, doc: &mut Doc) {
         doc.comment(
             "\"option-def\" and \"client-classes\". The phones' subnet must be in \"subnet4\".",
         );
+        if !ctx.req.scopes.is_empty() {
+            let list: Vec<String> = ctx.req.scopes.iter().map(ToString::to_string).collect();
+            doc.comment(format!("Subnets to have there: {}.", list.join(", ")));
+        }
         Value::Object(body)
     };
     doc.raw(pretty(&value));

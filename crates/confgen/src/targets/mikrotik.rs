@@ -7,7 +7,7 @@ use crate::render::{Ctx, Doc};
 
 pub fn render(ctx: &Ctx, doc: &mut Doc) {
     let name = ctx.name();
-    let scope = ctx.scope(doc);
+    let scopes = ctx.scopes(doc);
     let options = format!("{name}-43,{name}-120");
     doc.plain("/ip dhcp-server option");
     ctx.option_lines(doc, |o| {
@@ -24,7 +24,9 @@ pub fn render(ctx: &Ctx, doc: &mut Doc) {
         "RouterOS v7: send the set only when option 60 is exactly MS-UC-Client (server= is your DHCP server's name)",
     );
     doc.comment("RouterOS v6 has no matcher: instead, send the options to every client of the phones' network:");
-    doc.comment(format!(
-        "/ip dhcp-server network set [find address={scope}] dhcp-option={options}"
-    ));
+    for scope in scopes {
+        doc.comment(format!(
+            "/ip dhcp-server network set [find address={scope}] dhcp-option={options}"
+        ));
+    }
 }

@@ -22,11 +22,19 @@ fn steps(ctx: &Ctx, doc: &mut Doc, first: String, fields: &str, last: &str) {
 }
 
 pub fn render_meraki(ctx: &Ctx, doc: &mut Doc) {
-    let scope = ctx.scope(doc);
+    let scopes: Vec<String> = ctx.scopes(doc).iter().map(ToString::to_string).collect();
+    let which = if scopes.len() == 1 {
+        format!("the phones' subnet {}", scopes.join(""))
+    } else {
+        format!(
+            "each of the phones' subnets {} and repeat the steps below for it",
+            scopes.join(", ")
+        )
+    };
     steps(
         ctx,
         doc,
-        format!("Dashboard > Security & SD-WAN > Configure > DHCP (MS switch: Switching > Routing & DHCP > the voice VLAN interface > DHCP settings); find the phones' subnet {scope}."),
+        format!("Dashboard > Security & SD-WAN > Configure > DHCP (MS switch: Switching > Routing & DHCP > the voice VLAN interface > DHCP settings); find {which}."),
         "Add a DHCP option > Custom, Code {code}, Type Hex",
         "VLAN",
     );
