@@ -14,7 +14,8 @@ use crate::CONTENT_TYPE as CHAIN_CONTENT_TYPE;
 
 pub(crate) struct Shared {
     pub path: String,
-    pub body: Bytes,
+    /// The chain in service; a reload swaps it (crate::live).
+    pub live: Arc<crate::live::Live>,
     pub max_body_bytes: usize,
     pub metrics: Arc<Metrics>,
 }
@@ -84,7 +85,7 @@ async fn route(req: Request<Incoming>, shared: &Shared) -> Response<Full<Bytes>>
 }
 
 fn chain(shared: &Shared) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(shared.body.clone()));
+    let mut r = Response::new(Full::new(shared.live.body()));
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(CHAIN_CONTENT_TYPE));
     r

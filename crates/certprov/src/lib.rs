@@ -12,6 +12,7 @@ mod config;
 mod error;
 mod handler;
 mod listener;
+mod live;
 mod load;
 mod metrics;
 mod server;
@@ -20,6 +21,7 @@ mod tls;
 
 pub use config::{CertProvConfig, ChainSource, Limits, TlsSource, CONTENT_TYPE, DEFAULT_PATH};
 pub use error::CertProvError;
+pub use live::{Applied, Prepared, Reloader};
 pub use load::{load_chain_files, LoadedChain};
 pub use metrics::Metrics;
 pub use server::{run, CertProv};

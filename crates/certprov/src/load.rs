@@ -16,6 +16,8 @@ pub struct LoadedChain {
     pub body: Bytes,
     /// Loud, operator-facing notes: dropped private keys, ignored blocks, expiry.
     pub warnings: Vec<String>,
+    /// Where the certificates came from (the files, or `demo CA`), for logs and metrics.
+    pub source: String,
 }
 
 impl LoadedChain {
@@ -31,6 +33,7 @@ impl LoadedChain {
             chain,
             body,
             warnings,
+            source: String::new(),
         })
     }
 }
@@ -49,17 +52,20 @@ pub fn load_chain_files(paths: &[PathBuf], now_unix: i64) -> Result<LoadedChain,
         certs.extend(parsed.certs);
         warnings.extend(parsed.warnings.iter().map(describe));
     }
-    LoadedChain::from_certs(&certs, warnings, now_unix).map_err(|e| match e {
+    let files = paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut loaded = LoadedChain::from_certs(&certs, warnings, now_unix).map_err(|e| match e {
         CertProvError::Pki(source) => CertProvError::Chain {
-            files: paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", "),
+            files: files.clone(),
             source,
         },
         other => other,
-    })
+    })?;
+    loaded.source = files;
+    Ok(loaded)
 }
 
 fn describe(w: &Warning) -> String {

@@ -11,10 +11,10 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::handler::Shared;
 use crate::listener::{accept_loop, ListenerCtx};
-use crate::load::{load_chain_files, now_unix, LoadedChain};
+use crate::live::{self, Live, Reloader};
+use crate::load::LoadedChain;
 use crate::metrics::{Listener, Metrics};
-use crate::state::{demo_root, demo_server, resolve_state_dir};
-use crate::{tls, CertProvConfig, CertProvError, ChainSource, TlsSource};
+use crate::{tls, CertProvConfig, CertProvError};
 
 /// A bound, ready-to-run service.
 pub struct CertProv {
@@ -22,7 +22,8 @@ pub struct CertProv {
     https: Option<(TcpListener, TlsAcceptor)>,
     shared: Arc<Shared>,
     config: CertProvConfig,
-    loaded: LoadedChain,
+    live: Arc<Live>,
+    warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for CertProv {
@@ -50,10 +51,12 @@ impl CertProv {
             return Err(CertProvError::NoListeners);
         }
         let cfg = config.clone();
-        let (loaded, acceptor) = tokio::task::spawn_blocking(move || prepare(&cfg))
+        let (live, acceptor) = tokio::task::spawn_blocking(move || prepare(&cfg))
             .await
             .map_err(|e| CertProvError::Tls(format!("preparation task failed: {e}")))??;
-        for w in &loaded.warnings {
+        let live = Arc::new(live);
+        let warnings = live.chain().warnings.clone();
+        for w in &warnings {
             tracing::warn!("certprov: {w}");
         }
         let http = match config.http_listen {
@@ -66,7 +69,7 @@ impl CertProv {
         };
         let shared = Arc::new(Shared {
             path: config.path.clone(),
-            body: loaded.body.clone(),
+            live: Arc::clone(&live),
             max_body_bytes: config.limits.max_body_bytes,
             metrics,
         });
@@ -75,7 +78,8 @@ impl CertProv {
             https,
             shared,
             config,
-            loaded,
+            live,
+            warnings,
         })
     }
 
@@ -88,12 +92,18 @@ impl CertProv {
     }
 
     /// The chain being served, end-most certificate first and root last.
-    pub fn chain(&self) -> &LoadedChain {
-        &self.loaded
+    pub fn chain(&self) -> Arc<LoadedChain> {
+        self.live.chain()
     }
 
+    /// The chain's warnings at startup.
     pub fn warnings(&self) -> &[String] {
-        &self.loaded.warnings
+        &self.warnings
+    }
+
+    /// A handle that renews the chain and the HTTPS certificate while the service runs.
+    pub fn reloader(&self) -> Reloader {
+        Reloader(Arc::clone(&self.live))
     }
 
     /// Serve until `shutdown` resolves. Open connections are dropped at shutdown; each is
@@ -108,12 +118,13 @@ impl CertProv {
             limits: self.config.limits.clone(),
             slots: Arc::clone(&slots),
         };
+        let addr = |l: &TcpListener| l.local_addr().map_or("-".to_string(), |a| a.to_string());
         if let Some(l) = self.http {
-            tracing::info!(addr = ?l.local_addr().ok(), path = %self.config.path, "certprov HTTP listening");
+            tracing::info!(addr = %addr(&l), path = %self.config.path, "certprov HTTP listening");
             tasks.spawn(accept_loop(l, ctx(Listener::Http, None)));
         }
         if let Some((l, acc)) = self.https {
-            tracing::info!(addr = ?l.local_addr().ok(), path = %self.config.path, "certprov HTTPS listening");
+            tracing::info!(addr = %addr(&l), path = %self.config.path, "certprov HTTPS listening");
             tasks.spawn(accept_loop(l, ctx(Listener::Https, Some(acc))));
         }
         shutdown.await;
@@ -138,46 +149,12 @@ async fn bind(addr: SocketAddr) -> Result<TcpListener, CertProvError> {
 }
 
 /// Blocking part of startup: file reads and (first run) key generation.
-fn prepare(config: &CertProvConfig) -> Result<(LoadedChain, Option<TlsAcceptor>), CertProvError> {
-    let needs_demo = config.chain == ChainSource::DemoCa
-        || (config.https_listen.is_some() && config.tls == TlsSource::DemoCa);
-    let demo = if needs_demo {
-        let dir = resolve_state_dir(config.state_dir.as_deref())?;
-        let root = demo_root(&dir)?;
-        if root.created {
-            tracing::warn!(dir = %dir.display(), "created a new ucprov demo CA; devices must fetch the chain again");
-        }
-        Some((dir, root.root))
-    } else {
-        None
+fn prepare(config: &CertProvConfig) -> Result<(Live, Option<TlsAcceptor>), CertProvError> {
+    let (chain, cert) = live::load_all(config)?;
+    let live = Live::new(config.clone(), chain, cert);
+    let acceptor = match &live.cert {
+        Some(cert) => Some(tls::acceptor(Arc::clone(cert))?),
+        None => None,
     };
-    let loaded = match (&config.chain, &demo) {
-        (ChainSource::Files(paths), _) => load_chain_files(paths, now_unix())?,
-        (ChainSource::DemoCa, Some((_, root))) => {
-            let parsed = ucprov_pki::parse(root.cert_pem.as_bytes(), "demo CA")?;
-            let mut warnings = vec![format!(
-                "serving the built-in \"{}\" root; configure a real CA chain for production",
-                ucprov_pki::demo_ca::DEMO_LABEL
-            )];
-            warnings.extend(parsed.warnings.iter().map(ToString::to_string));
-            LoadedChain::from_certs(&parsed.certs, warnings, now_unix())?
-        }
-        (ChainSource::DemoCa, None) => return Err(CertProvError::NoStateDir),
-    };
-    let acceptor = match (config.https_listen, &config.tls, &demo) {
-        (None, _, _) => None,
-        (Some(_), TlsSource::Files { cert, key }, _) => Some(tls::acceptor_from_files(cert, key)?),
-        (Some(_), TlsSource::DemoCa, Some((dir, root))) => {
-            let server = demo_server(dir, root, &config.web_fqdn)?;
-            let name = dir.join("demo-server");
-            Some(tls::acceptor(
-                server.cert_pem.as_bytes(),
-                &name,
-                server.key_pem.as_bytes(),
-                &name,
-            )?)
-        }
-        (Some(_), TlsSource::DemoCa, None) => return Err(CertProvError::NoStateDir),
-    };
-    Ok((loaded, acceptor))
+    Ok((live, acceptor))
 }
