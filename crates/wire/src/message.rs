@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::net::Ipv4Addr;
 
 use crate::error::{DecodeError, DecodeErrorKind, Field};
-use crate::options::{emit_option, OptionInstance, OptionSet, Region};
+use crate::options::{emit_options, OptionInstance, OptionSet, Region};
 use crate::tlv::{EncodeError, Layer, Tlv, TlvIter, END};
 
 /// Byte ranges of the fixed header.
@@ -623,12 +623,8 @@ impl DhcpMessage {
         out.extend_from_slice(&self.sname);
         out.extend_from_slice(&self.file);
         out.extend_from_slice(&MAGIC_COOKIE);
-        for (c, v) in &self.options {
-            emit_option(*c, v, out)?;
-        }
-        for (c, v) in extra {
-            emit_option(*c, v, out)?;
-        }
+        let own = self.options.iter().map(|(c, v)| (*c, v.as_slice()));
+        emit_options(own.chain(extra.iter().copied()), out)?;
         out.push(END);
         if out.len() < MIN_MESSAGE_LEN {
             out.resize(MIN_MESSAGE_LEN, 0);

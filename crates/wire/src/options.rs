@@ -6,7 +6,7 @@
 use std::borrow::Cow;
 
 use crate::error::DecodeError;
-use crate::tlv::{emit_tlv, EncodeError, Layer, Tlv, TlvIter, MAX_VALUE_LEN};
+use crate::tlv::{emit_tlv, EncodeError, Layer, Tlv, TlvIter, MAX_VALUE_LEN, PAD};
 
 /// Microsoft's "encoding long options" continuation code.
 pub const MS_CONTINUATION: u8 = 250;
@@ -148,6 +148,24 @@ pub fn emit_option(code: u8, value: &[u8], out: &mut Vec<u8>) -> Result<(), Enco
     Ok(())
 }
 
+/// Append every option in order with [`emit_option`]. An option 250 written right after a
+/// full 255-byte chunk would read back as that option's continuation ([MS-DHCPE]), so a pad
+/// byte keeps the two apart (the reader joins only adjacent TLVs).
+pub fn emit_options<'v>(
+    options: impl IntoIterator<Item = (u8, &'v [u8])>,
+    out: &mut Vec<u8>,
+) -> Result<(), EncodeError> {
+    let mut after_full_chunk = false;
+    for (code, value) in options {
+        if code == MS_CONTINUATION && after_full_chunk {
+            out.push(PAD);
+        }
+        emit_option(code, value, out)?;
+        after_full_chunk = !value.is_empty() && value.len() % MAX_VALUE_LEN == 0;
+    }
+    Ok(())
+}
+
 /// How many bytes `emit_option` writes for a value of `len` bytes.
 pub const fn emitted_len(len: usize) -> usize {
     if len == 0 {
@@ -228,6 +246,27 @@ mod tests {
                 }
             ))
         );
+    }
+
+    /// Found by the `dhcp_message` fuzz target: an empty option 250 after a 255-byte option
+    /// came back as part of it.
+    #[test]
+    fn option_250_after_a_full_chunk_stays_an_option_of_its_own() {
+        let full = [7u8; MAX_VALUE_LEN];
+        for after in [&[][..], &[1, 2][..]] {
+            let mut out = Vec::new();
+            emit_options([(252, &full[..]), (MS_CONTINUATION, after)], &mut out).unwrap();
+            let walk = OptionSet::walk(&out, 0, Region::Options);
+            assert_eq!(walk.error, None);
+            let mut s = OptionSet::default();
+            s.extend(walk.set);
+            assert_eq!(s.get(252).unwrap().as_ref(), &full[..]);
+            assert_eq!(s.get(MS_CONTINUATION).unwrap().as_ref(), after);
+        }
+        // A short option before it needs no pad.
+        let mut out = Vec::new();
+        emit_options([(252, &[1u8][..]), (MS_CONTINUATION, &[2u8][..])], &mut out).unwrap();
+        assert_eq!(out, [252, 1, 1, 250, 1, 2]);
     }
 
     proptest::proptest! {
