@@ -3,13 +3,14 @@
 
 use std::net::{Ipv4Addr, SocketAddrV4};
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use super::link::FrameNote;
 use super::reader::Format;
 use super::time::Timestamp;
 use crate::finding::{Finding, Severity};
 use crate::message::{ReplyInspection, RequestInspection};
+use crate::option43::ReadAs;
 
 /// Where and when a message was seen.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -33,10 +34,11 @@ pub struct Request {
     pub copies: Vec<u64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// A server's message to the client. Its JSON adds what a reader would otherwise work out
+/// again: `server` (who answered) and a verdict per provisioning option.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Reply {
     pub seen: Seen,
-    #[serde(flatten)]
     pub message: ReplyInspection,
 }
 
@@ -44,6 +46,73 @@ impl Reply {
     /// Who answered: the server identifier when given, else the source address.
     pub fn server(&self) -> Ipv4Addr {
         self.message.server_id.unwrap_or(*self.seen.src.ip())
+    }
+
+    /// What this reply's option 43 gives the phone.
+    pub fn option43_verdict(&self) -> OptionVerdict {
+        match &self.message.option43 {
+            None => OptionVerdict::Absent,
+            Some(o) if o.read_as != ReadAs::MsUcClient => OptionVerdict::OtherVendor,
+            Some(_) if self.message.profile().is_some() => OptionVerdict::Valid,
+            Some(_) => OptionVerdict::Invalid,
+        }
+    }
+
+    /// What this reply's option 120 gives the phone: registrars it can use, or none.
+    pub fn option120_verdict(&self) -> OptionVerdict {
+        match &self.message.option120 {
+            None => OptionVerdict::Absent,
+            Some(_) if !self.message.registrars.is_empty() => OptionVerdict::Valid,
+            Some(_) => OptionVerdict::Invalid,
+        }
+    }
+}
+
+impl Serialize for Reply {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shape<'a> {
+            seen: &'a Seen,
+            server: Ipv4Addr,
+            #[serde(flatten)]
+            message: &'a ReplyInspection,
+            option43_verdict: OptionVerdict,
+            option120_verdict: OptionVerdict,
+        }
+        Shape {
+            seen: &self.seen,
+            server: self.server(),
+            message: &self.message,
+            option43_verdict: self.option43_verdict(),
+            option120_verdict: self.option120_verdict(),
+        }
+        .serialize(s)
+    }
+}
+
+/// What one reply's option 43 or option 120 gives the phone, whatever the other servers said.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OptionVerdict {
+    /// The reply does not carry the option.
+    Absent,
+    /// Option 43: a valid MS-UC-Client profile; option 120: SIP servers the phone can use.
+    Valid,
+    /// Carried, but an error in it leaves the phone nothing to use (the findings say which).
+    Invalid,
+    /// Option 43 read as another vendor's sub-options: the request did not ask as
+    /// MS-UC-Client, so it is no profile, and no fault.
+    OtherVendor,
+}
+
+impl OptionVerdict {
+    pub fn text(self) -> &'static str {
+        match self {
+            OptionVerdict::Absent => "absent",
+            OptionVerdict::Valid => "valid",
+            OptionVerdict::Invalid => "invalid",
+            OptionVerdict::OtherVendor => "another vendor's",
+        }
     }
 }
 
@@ -219,5 +288,104 @@ impl ClientReport {
             first_frame: self.first_frame,
             last_frame: self.last_frame,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)] // a panic is the failure report
+
+    use std::net::{Ipv4Addr, SocketAddrV4};
+
+    use ucprov_wire::message::{code, DhcpMessage, Packet, OP_BOOTREPLY};
+    use ucprov_wire::profile::Provisioning;
+
+    use super::*;
+    use crate::option43::Vendor;
+
+    fn reply(options: Vec<(u8, Vec<u8>)>, vendor: Vendor<'_>) -> Reply {
+        let bytes = DhcpMessage {
+            op: OP_BOOTREPLY,
+            xid: 7,
+            options,
+            ..DhcpMessage::default()
+        }
+        .to_bytes()
+        .unwrap();
+        let p = Packet::new_checked(&bytes[..]).unwrap();
+        let src = SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 9), 67);
+        Reply {
+            seen: Seen {
+                frame: 2,
+                time: 0.001,
+                timestamp: Timestamp::default(),
+                src,
+                dst: SocketAddrV4::new(Ipv4Addr::new(192, 0, 2, 50), 68),
+                vlan: None,
+            },
+            message: ReplyInspection::of(&p, vendor),
+        }
+    }
+
+    fn seed() -> (Vec<u8>, Vec<u8>) {
+        let p = Provisioning::new("lync.schertz.local", None);
+        (p.option43().unwrap(), p.option120().unwrap())
+    }
+
+    #[test]
+    fn a_seed_ack_has_both_options_valid_and_names_its_server_id() {
+        let (o43, o120) = seed();
+        let r = reply(
+            vec![
+                (code::MESSAGE_TYPE, vec![5]),
+                (code::SERVER_ID, vec![192, 0, 2, 1]),
+                (code::VENDOR_SPECIFIC, o43),
+                (code::SIP_SERVERS, o120),
+            ],
+            Vendor::MsUcClient,
+        );
+        assert_eq!(r.option43_verdict(), OptionVerdict::Valid);
+        assert_eq!(r.option120_verdict(), OptionVerdict::Valid);
+        let v = serde_json::to_value(&r).unwrap();
+        // The server identifier, not the source address, says who answered.
+        assert_eq!(v["server"], "192.0.2.1");
+        assert_eq!(v["server_id"], "192.0.2.1");
+        assert_eq!(v["seen"]["src"], "192.0.2.9:67");
+        assert_eq!(v["option43_verdict"], "valid");
+        assert_eq!(v["option120_verdict"], "valid");
+        assert_eq!(v["message_type"], "DHCPACK");
+    }
+
+    #[test]
+    fn without_a_server_id_the_source_answered_and_missing_options_are_absent() {
+        let r = reply(vec![(code::MESSAGE_TYPE, vec![5])], Vendor::MsUcClient);
+        assert_eq!(r.option43_verdict(), OptionVerdict::Absent);
+        assert_eq!(r.option120_verdict(), OptionVerdict::Absent);
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["server"], "192.0.2.9");
+        assert!(v.get("server_id").is_none(), "{v}");
+        assert_eq!(v["option43_verdict"], "absent");
+    }
+
+    #[test]
+    fn broken_options_are_invalid_and_another_vendors_43_is_no_fault() {
+        let (o43, _) = seed();
+        // Sub-option 1's length runs past the option's end; option 120 with an unknown encoding.
+        let r = reply(
+            vec![
+                (code::MESSAGE_TYPE, vec![5]),
+                (code::VENDOR_SPECIFIC, vec![1, 40, b'M', b'S']),
+                (code::SIP_SERVERS, vec![7, 1, 2, 3, 4]),
+            ],
+            Vendor::MsUcClient,
+        );
+        assert_eq!(r.option43_verdict(), OptionVerdict::Invalid);
+        assert_eq!(r.option120_verdict(), OptionVerdict::Invalid);
+        let r = reply(
+            vec![(code::MESSAGE_TYPE, vec![5]), (code::VENDOR_SPECIFIC, o43)],
+            Vendor::Other(Some(b"ArubaAP")),
+        );
+        assert_eq!(r.option43_verdict(), OptionVerdict::OtherVendor);
+        assert_eq!(OptionVerdict::OtherVendor.text(), "another vendor's");
     }
 }
