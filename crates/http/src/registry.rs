@@ -1,0 +1,250 @@
+//! The open connections of one listener and what each is doing, so the accept loop can tell
+//! how full it is and, at the cap, which connection to close.
+//!
+//! A connection is *waiting* while it handshakes, waits for its first request head, or sits
+//! idle between keep-alive requests; it is *busy* from a complete head until its response is
+//! handed to hyper. Slow clients are always waiting (a slowloris never finishes its head, a
+//! stalled TLS client never finishes its handshake), a normal client is waiting for one
+//! round trip at most. So at the cap the oldest waiting connection is the one to close:
+//! slow clients go first, and none of them can keep a new client out.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio::sync::Notify;
+
+use crate::Stats;
+use tokio::time::{Duration, Instant};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub(crate) enum Phase {
+    Handshake = 0,
+    /// Waiting for the first request head.
+    Head = 1,
+    Busy = 2,
+    /// Between a response and the next request head.
+    Idle = 3,
+    /// Chosen for eviction; closing.
+    Evicted = 4,
+}
+
+impl Phase {
+    fn from_u8(v: u8) -> Self {
+        match v {
+            0 => Phase::Handshake,
+            1 => Phase::Head,
+            2 => Phase::Busy,
+            3 => Phase::Idle,
+            _ => Phase::Evicted,
+        }
+    }
+
+    pub(crate) fn waiting(self) -> bool {
+        matches!(self, Phase::Handshake | Phase::Head | Phase::Idle)
+    }
+}
+
+/// One connection's state, shared by its task and the accept loop.
+#[derive(Debug)]
+pub(crate) struct Slot {
+    phase: AtomicU8,
+    /// Microseconds since the registry's epoch at which `phase` was entered.
+    since_us: AtomicU64,
+    /// When the connection's task next looks at the phase by itself (µs since the epoch).
+    wake_at_us: AtomicU64,
+    /// Wakes the task early: on eviction, or when going idle sets a deadline before
+    /// `wake_at_us`. In steady keep-alive traffic neither happens, so a request costs a
+    /// few atomic operations and no timer.
+    pub wake: Notify,
+    epoch: Instant,
+}
+
+impl Slot {
+    pub fn phase(&self) -> Phase {
+        Phase::from_u8(self.phase.load(Ordering::Acquire))
+    }
+
+    pub fn since(&self) -> Instant {
+        self.epoch + Duration::from_micros(self.since_us.load(Ordering::Acquire))
+    }
+
+    /// The task will look at the phase again at `t` unless woken first.
+    pub fn wakes_at(&self, t: Instant) {
+        self.wake_at_us
+            .store(micros(self.epoch, t), Ordering::Release);
+    }
+
+    /// Enter [`Phase::Idle`] with `timeout` to the next head, waking the task if that
+    /// deadline comes before the one it sleeps towards.
+    pub fn enter_idle(&self, timeout: Duration) {
+        self.enter(Phase::Idle);
+        let deadline = self
+            .since_us
+            .load(Ordering::Acquire)
+            .saturating_add(u64::try_from(timeout.as_micros()).unwrap_or(u64::MAX));
+        if deadline < self.wake_at_us.load(Ordering::Acquire) {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Enter `phase` now, unless the connection was evicted meanwhile.
+    pub fn enter(&self, phase: Phase) {
+        let now = micros(self.epoch, Instant::now());
+        let cur = self.phase.load(Ordering::Acquire);
+        if Phase::from_u8(cur) == Phase::Evicted {
+            return;
+        }
+        self.since_us.store(now, Ordering::Release);
+        // A lost race with the evictor leaves the slot evicted, which is what it asked for.
+        let _ = self
+            .phase
+            .compare_exchange(cur, phase as u8, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    /// Mark evicted if still waiting; true when this call did it.
+    fn evict(&self) -> bool {
+        let cur = self.phase.load(Ordering::Acquire);
+        if !Phase::from_u8(cur).waiting() {
+            return false;
+        }
+        let won = self
+            .phase
+            .compare_exchange(
+                cur,
+                Phase::Evicted as u8,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
+            .is_ok();
+        if won {
+            self.wake.notify_one();
+        }
+        won
+    }
+}
+
+fn micros(epoch: Instant, t: Instant) -> u64 {
+    u64::try_from(t.saturating_duration_since(epoch).as_micros()).unwrap_or(u64::MAX)
+}
+
+#[derive(Debug)]
+pub(crate) struct Registry {
+    slots: Mutex<HashMap<u64, Arc<Slot>>>,
+    /// `slots.len()`, readable without the lock on every deadline check.
+    count: AtomicUsize,
+    next_id: AtomicU64,
+    stats: Arc<Stats>,
+    epoch: Instant,
+    /// Woken whenever a connection ends, for an accept loop waiting at the cap.
+    pub freed: Notify,
+}
+
+impl Registry {
+    pub fn new(stats: Arc<Stats>) -> Self {
+        Self {
+            slots: Mutex::new(HashMap::new()),
+            count: AtomicUsize::new(0),
+            next_id: AtomicU64::new(0),
+            stats,
+            epoch: Instant::now(),
+            freed: Notify::new(),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<u64, Arc<Slot>>> {
+        // A panic while holding this lock leaves the map consistent (single inserts and
+        // removes), so a poisoned lock is still usable.
+        self.slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub fn open(&self) -> usize {
+        self.count.load(Ordering::Acquire)
+    }
+
+    /// Register a new connection in `phase`; dropping the guard unregisters it.
+    pub fn register(self: &Arc<Self>, phase: Phase) -> SlotGuard {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let slot = Arc::new(Slot {
+            phase: AtomicU8::new(phase as u8),
+            since_us: AtomicU64::new(micros(self.epoch, Instant::now())),
+            wake_at_us: AtomicU64::new(u64::MAX),
+            wake: Notify::new(),
+            epoch: self.epoch,
+        });
+        {
+            let mut slots = self.lock();
+            slots.insert(id, Arc::clone(&slot));
+            self.count.store(slots.len(), Ordering::Release);
+            self.stats.set_open(slots.len());
+        }
+        SlotGuard {
+            registry: Arc::clone(self),
+            id,
+            slot,
+        }
+    }
+
+    /// Evict the connection that has been waiting longest; false when none is waiting.
+    pub fn evict_oldest(&self) -> bool {
+        let slots = self.lock();
+        let mut candidates: Vec<&Arc<Slot>> =
+            slots.values().filter(|s| s.phase().waiting()).collect();
+        candidates.sort_by_key(|s| s.since_us.load(Ordering::Acquire));
+        // The first may turn busy between the scan and the mark; then try the next.
+        candidates.into_iter().any(|s| s.evict())
+    }
+}
+
+/// A registered connection; unregisters on drop, however the task ends.
+#[derive(Debug)]
+pub(crate) struct SlotGuard {
+    registry: Arc<Registry>,
+    id: u64,
+    pub slot: Arc<Slot>,
+}
+
+impl Drop for SlotGuard {
+    fn drop(&mut self) {
+        {
+            let mut slots = self.registry.lock();
+            slots.remove(&self.id);
+            self.registry.count.store(slots.len(), Ordering::Release);
+            self.registry.stats.set_open(slots.len());
+        }
+        self.registry.freed.notify_waiters();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn the_longest_waiting_connection_is_evicted_never_a_busy_one() {
+        let reg = Arc::new(Registry::new(Arc::new(Stats::new())));
+        let busy_old = reg.register(Phase::Busy);
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let slowloris = reg.register(Phase::Head);
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let idle = reg.register(Phase::Head);
+        idle.slot.enter_idle(Duration::from_secs(5));
+        assert_eq!(reg.open(), 3);
+        assert!(reg.evict_oldest());
+        assert_eq!(slowloris.slot.phase(), Phase::Evicted);
+        assert_eq!(busy_old.slot.phase(), Phase::Busy);
+        assert_eq!(idle.slot.phase(), Phase::Idle);
+        // An evicted slot stays evicted even if its task reports progress late.
+        slowloris.slot.enter(Phase::Busy);
+        assert_eq!(slowloris.slot.phase(), Phase::Evicted);
+        assert!(reg.evict_oldest());
+        assert_eq!(idle.slot.phase(), Phase::Evicted);
+        assert!(!reg.evict_oldest());
+        drop(slowloris);
+        drop(idle);
+        assert_eq!(reg.open(), 1);
+    }
+}
