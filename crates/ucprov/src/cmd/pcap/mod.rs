@@ -2,7 +2,7 @@
 //! The reading, pairing and judging are `ucprov_inspect::capture`'s; this adapts the command
 //! line and writes the reports as they close: text, one JSON document, or JSON lines.
 
-mod output;
+pub(crate) mod output;
 
 use std::fs::File;
 use std::io::{self, BufReader, IsTerminal, Read};

@@ -1,11 +1,13 @@
 //! Writing a capture's reports as they close: text blocks, one JSON document written in
-//! pieces (so the whole report is never held), or JSON lines.
+//! pieces (so the whole report is never held), or JSON lines. The writer is standard output
+//! for `ucprov pcap` and a buffer for `ucprov web`'s Capture tab ([`json_document`]): one
+//! serializer for both.
 
-use std::io::{self, BufWriter, Stdout, Write};
+use std::io::{self, BufRead, BufWriter, Stdout, Write};
 
 use serde::Serialize;
 use ucprov_inspect::capture::report::ClientRow;
-use ucprov_inspect::capture::{ClientReport, Summary};
+use ucprov_inspect::capture::{Capture, ClientReport, Summary};
 use ucprov_inspect::render::capture as text;
 
 /// The version of the JSON shapes `pcap --json` and `--json-lines` write: the one every
@@ -19,11 +21,11 @@ pub enum Mode {
     JsonLines,
 }
 
-pub struct Output {
+pub struct Output<W: Write = BufWriter<Stdout>> {
     mode: Mode,
     summary_only: bool,
     filter: Option<String>,
-    out: BufWriter<Stdout>,
+    out: W,
     rows: Vec<ClientRow>,
     failing: u64,
     written: usize,
@@ -54,11 +56,18 @@ fn line<T: Serialize>(out: &mut impl Write, record: &'static str, body: &T) -> i
 
 impl Output {
     pub fn new(mode: Mode, summary_only: bool, filter: Option<String>) -> Self {
+        Output::to(BufWriter::new(io::stdout()), mode, summary_only, filter)
+    }
+}
+
+impl<W: Write> Output<W> {
+    /// The same output into any writer.
+    pub fn to(out: W, mode: Mode, summary_only: bool, filter: Option<String>) -> Self {
         Output {
             mode,
             summary_only,
             filter,
-            out: BufWriter::new(io::stdout()),
+            out,
             rows: Vec::new(),
             failing: 0,
             written: 0,
@@ -109,7 +118,8 @@ impl Output {
         self.out.flush()
     }
 
-    pub fn finish(mut self, mut summary: Summary) -> io::Result<()> {
+    /// Write the end of the output; hands the writer back.
+    pub fn finish(mut self, mut summary: Summary) -> io::Result<W> {
         if let Some(f) = &self.filter {
             summary
                 .malformed
@@ -142,6 +152,29 @@ impl Output {
             }
             Mode::JsonLines => line(&mut self.out, "summary", &summary)?,
         }
-        self.out.flush()
+        self.out.flush()?;
+        Ok(self.out)
     }
+}
+
+/// Records read per step of [`json_document`].
+const STEP: usize = 4096;
+
+/// The whole `pcap --json` document of an opened capture, named `name` in its summary, into
+/// `out`. A framing error ends the input as it does for the command: the document is whole
+/// and its summary's `capture_error` says what stopped the reading.
+pub fn json_document<R: BufRead, W: Write>(
+    mut capture: Capture<R>,
+    name: &str,
+    out: W,
+) -> io::Result<W> {
+    let mut output = Output::to(out, Mode::Json, false, None);
+    loop {
+        let (closed, ended) = capture.step(STEP);
+        output.clients(&closed)?;
+        if ended {
+            break;
+        }
+    }
+    output.finish(capture.summary(name))
 }

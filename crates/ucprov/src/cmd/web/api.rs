@@ -8,10 +8,13 @@
 //! | `POST /api/encode` | profile fields → `encode`'s JSON plus every hex notation |
 //! | `POST /api/decode` | `{hex, kind?}` → `decode`'s JSON plus the parsed bytes |
 //! | `POST /api/config` | `{profile, target, scope?, class_name?, interface?, full?}` → config text and findings |
+//! | `POST /api/capture?name=FILE` | a pcap or pcapng file's bytes → `ucprov pcap --json`'s document |
 //!
-//! Errors are `{"error": message, "field": input?}` with the message the CLI prints: 400 for a
-//! body that is not JSON, 413 over [`BODY_LIMIT`], 415 for another content type, 422 for input
-//! that is JSON but wrong (the field named where one can be).
+//! Errors are `{"error": message, "field": input?}`: the message the CLI prints, with each flag
+//! it names said as the page's label ([`fields::page_words`]), and `field` the input's id. 400
+//! for a body that is not JSON, 413 over [`BODY_LIMIT`] ([`CAPTURE_LIMIT`] for a capture), 415
+//! for another content type, 422 for input that is well-formed but wrong (the field named where
+//! one can be).
 
 use std::convert::Infallible;
 use std::error::Error as StdError;
@@ -28,12 +31,15 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use ucprov_confgen::{generate, platform, ConfgenError, Platform, Request as ConfRequest};
+use ucprov_inspect::capture::{Capture, DEFAULT_WINDOW_SECS};
 use ucprov_wire::hex::HexStyle;
 
-use super::{Site, BODY_LIMIT, BODY_TIMEOUT};
+use super::fields::{self, page_words};
+use super::{Site, BODY_LIMIT, BODY_TIMEOUT, CAPTURE_LIMIT, CAPTURE_TIMEOUT};
 use crate::cmd::config::{check_full, parse_scope, request_error};
 use crate::cmd::decode::{decode, read_paste, DecodeAs, DecodeReport};
 use crate::cmd::encode::{encode, Encoded};
+use crate::cmd::pcap::output::json_document;
 use crate::profile_args::{InputWarning, ProfileArgs};
 use crate::render::hex_form::HexForm;
 
@@ -99,11 +105,12 @@ where
             Ok(r) => api_config(r),
             Err(answer) => answer,
         },
+        (&Method::POST, "/api/capture") => api_capture(req).await,
         (_, "/" | "/index.html" | "/app.js" | "/style.css" | "/api/targets") => not_allowed("GET"),
-        (_, "/api/encode" | "/api/decode" | "/api/config") => not_allowed("POST"),
+        (_, "/api/encode" | "/api/decode" | "/api/config" | "/api/capture") => not_allowed("POST"),
         (_, p) if p.starts_with("/api/") => error(
             StatusCode::NOT_FOUND,
-            "no such API: use /api/encode, /api/decode, /api/config or /api/targets",
+            "no such API: use /api/encode, /api/decode, /api/config, /api/capture or /api/targets",
             None::<&str>,
         ),
         _ => text(StatusCode::NOT_FOUND, "not found: the page is at /\n"),
@@ -129,10 +136,19 @@ struct FormFacts {
     option120: String,
 }
 
+/// A profile that cannot be built: the CLI's message in the page's words, and its field.
+fn profile_error(e: crate::profile_args::ProfileError) -> Answer {
+    error(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        e.error,
+        e.field.map(fields::of_profile),
+    )
+}
+
 fn api_encode(profile: &ProfileArgs) -> Answer {
     let p = match profile.validated() {
         Ok(p) => p,
-        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.error, e.field),
+        Err(e) => return profile_error(e),
     };
     let mut encoded = match encode(&p) {
         Ok(e) => e,
@@ -140,6 +156,12 @@ fn api_encode(profile: &ProfileArgs) -> Answer {
     };
     // Inputs that look like mistakes, naming the page's field labels, first.
     let input = profile.input_warnings(&p);
+    for w in &mut encoded.warnings {
+        *w = page_words(w);
+    }
+    for l in &mut encoded.limits {
+        l.message = page_words(&l.message);
+    }
     encoded
         .warnings
         .splice(0..0, input.iter().map(InputWarning::web));
@@ -268,7 +290,7 @@ fn api_config(r: ConfigRequest) -> Answer {
     }
     let p = match r.profile.validated() {
         Ok(p) => p,
-        Err(e) => return error(StatusCode::UNPROCESSABLE_ENTITY, e.error, e.field),
+        Err(e) => return profile_error(e),
     };
     let scope = match given(r.scope).map(|s| parse_scope(&s)).transpose() {
         Ok(s) => s,
@@ -320,7 +342,7 @@ fn api_config(r: ConfigRequest) -> Answer {
                         .as_deref()
                         .and_then(|x| x.strip_prefix("option "))
                         .and_then(|c| c.parse().ok()),
-                    message: f.message,
+                    message: page_words(&f.message),
                 }
             }))
             .collect(),
@@ -337,6 +359,100 @@ fn api_config(r: ConfigRequest) -> Answer {
         StatusCode::OK
     };
     json_answer(status, &answer)
+}
+
+/// The capture in the body, read by the code `ucprov pcap` runs (off the async workers: it is
+/// CPU work), answered with the document `ucprov pcap --json` prints.
+pub async fn api_capture<B>(req: Request<B>) -> Answer
+where
+    B: Body,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    let name = req
+        .uri()
+        .query()
+        .and_then(|q| q.split('&').find_map(|kv| kv.strip_prefix("name=")))
+        .map(percent_decoded)
+        .filter(|n| !n.is_empty())
+        .unwrap_or_else(|| "uploaded capture".to_string());
+    if !content_type_is(&req, "application/octet-stream") {
+        return error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send the capture file's bytes as Content-Type: application/octet-stream",
+            Some("capture"),
+        );
+    }
+    let too_large = || {
+        error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the capture is over {} MiB ({CAPTURE_LIMIT} bytes), the most this page reads; cut it to the phones' traffic (tcpdump 'udp port 67 or udp port 68'), or read it with `ucprov pcap`, which takes any size",
+                CAPTURE_LIMIT >> 20
+            ),
+            Some("capture"),
+        )
+    };
+    let bytes = match read_body(req, CAPTURE_LIMIT, CAPTURE_TIMEOUT, too_large).await {
+        Ok(b) => b,
+        Err(answer) => return answer,
+    };
+    if bytes.is_empty() {
+        return error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the file is empty: choose a pcap or pcapng capture",
+            Some("capture"),
+        );
+    }
+    let label = name.clone();
+    let run = tokio::task::spawn_blocking(move || {
+        let capture = Capture::open(&bytes[..], DEFAULT_WINDOW_SECS)?;
+        Ok::<_, ucprov_inspect::capture::CaptureError>(json_document(capture, &label, Vec::new()))
+    });
+    match run.await {
+        Ok(Ok(Ok(document))) => answer(StatusCode::OK, "application/json", document),
+        Ok(Err(e)) => error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("{name}: {e}"),
+            Some("capture"),
+        ),
+        Ok(Ok(Err(e))) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("writing the report: {e}"),
+            None::<&str>,
+        ),
+        Err(e) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("reading the capture stopped: {e}"),
+            None::<&str>,
+        ),
+    }
+}
+
+/// `%XX` and `+` of a query value decoded; bytes that are not UTF-8 are replaced.
+fn percent_decoded(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match bytes[i] {
+            b'%' => match (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            ) {
+                (Some(h), Some(l)) => {
+                    out.push((h * 16 + l) as u8);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'%'),
+            },
+            b'+' => out.push(b' '),
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[derive(Debug, Serialize)]
@@ -381,13 +497,7 @@ where
     B: Body,
     B::Error: Into<Box<dyn StdError + Send + Sync>>,
 {
-    let content_type = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let essence = content_type.split(';').next().unwrap_or("").trim();
-    if !essence.eq_ignore_ascii_case("application/json") {
+    if !content_type_is(&req, "application/json") {
         return Err(error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "send the request as Content-Type: application/json",
@@ -401,36 +511,7 @@ where
             None::<&str>,
         )
     };
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > BODY_LIMIT as u64) {
-        return Err(too_large());
-    }
-    let body = Limited::new(req.into_body(), BODY_LIMIT).collect();
-    let bytes = match tokio::time::timeout(BODY_TIMEOUT, body).await {
-        Err(_) => {
-            return Err(error(
-                StatusCode::REQUEST_TIMEOUT,
-                format!(
-                    "the request body did not arrive within {} s",
-                    BODY_TIMEOUT.as_secs()
-                ),
-                None::<&str>,
-            ))
-        }
-        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => return Err(too_large()),
-        Ok(Err(e)) => {
-            return Err(error(
-                StatusCode::BAD_REQUEST,
-                format!("reading the request body: {e}"),
-                None::<&str>,
-            ))
-        }
-        Ok(Ok(collected)) => collected.to_bytes(),
-    };
+    let bytes = read_body(req, BODY_LIMIT, BODY_TIMEOUT, too_large).await?;
     serde_json::from_slice(&bytes).map_err(|e| {
         let status = if e.is_data() {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -439,6 +520,57 @@ where
         };
         error(status, format!("request body: {e}"), None::<&str>)
     })
+}
+
+/// Whether the request's media type (parameters aside) is `essence`.
+fn content_type_is<B>(req: &Request<B>, essence: &str) -> bool {
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let got = content_type.split(';').next().unwrap_or("").trim();
+    got.eq_ignore_ascii_case(essence)
+}
+
+/// The whole body, at most `limit` bytes (`too_large` answers beyond, whether declared or
+/// streamed: never a truncated body), within `deadline`.
+async fn read_body<B>(
+    req: Request<B>,
+    limit: usize,
+    deadline: std::time::Duration,
+    too_large: impl Fn() -> Answer,
+) -> Result<Bytes, Answer>
+where
+    B: Body,
+    B::Error: Into<Box<dyn StdError + Send + Sync>>,
+{
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let body = Limited::new(req.into_body(), limit).collect();
+    match tokio::time::timeout(deadline, body).await {
+        Err(_) => Err(error(
+            StatusCode::REQUEST_TIMEOUT,
+            format!(
+                "the request body did not arrive within {} s",
+                deadline.as_secs()
+            ),
+            None::<&str>,
+        )),
+        Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => Err(too_large()),
+        Ok(Err(e)) => Err(error(
+            StatusCode::BAD_REQUEST,
+            format!("reading the request body: {e}"),
+            None::<&str>,
+        )),
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,11 +603,12 @@ fn json_answer(status: StatusCode, value: &impl Serialize) -> Answer {
     }
 }
 
-/// `{"error": message, "field": field}`; `field` is the JSON input the message is about.
+/// `{"error": message, "field": field}`; `field` is the id of the input the message is about
+/// ([`fields`]), and the message names inputs by the page's labels, never by CLI flags.
 fn error(status: StatusCode, message: impl Display, field: Option<impl Serialize>) -> Answer {
     json_answer(
         status,
-        &json!({ "error": message.to_string(), "field": field }),
+        &json!({ "error": page_words(&message.to_string()), "field": field }),
     )
 }
 

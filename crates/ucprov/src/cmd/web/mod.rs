@@ -1,17 +1,20 @@
-//! `ucprov web`: `encode`, `decode` and `config` as a small local web page, for the admins who
-//! would rather click than type.
+//! `ucprov web`: `encode`, `decode`, `config` and `pcap` as a small local web page, for the
+//! admins who would rather click than type (docs/web.md).
 //!
 //! The server is thin: one self-contained page (HTML, CSS and JS compiled into the binary, no
 //! external resources) and a JSON API whose handlers call the very functions the subcommands
 //! call ([`crate::cmd::encode::encode`], [`crate::cmd::decode::decode`],
-//! [`ucprov_confgen::generate`]), with the profile validated by [`crate::profile_args`].
-//! Same hyper 1 stack as the responder's admin endpoint.
+//! [`ucprov_confgen::generate`], `ucprov_inspect::capture` through `pcap`'s JSON writer), with
+//! the profile validated by [`crate::profile_args`]. Same hyper 1 stack as the responder's
+//! admin endpoint.
 //!
-//! Limits: request bodies of at most [`BODY_LIMIT`] bytes (413 beyond), request headers within
-//! [`HEADER_TIMEOUT`], bodies within [`BODY_TIMEOUT`], and a `Host` header that names the
+//! Limits: JSON bodies of at most [`BODY_LIMIT`] bytes and captures of at most
+//! [`CAPTURE_LIMIT`] (413 beyond), request headers within [`HEADER_TIMEOUT`], bodies within
+//! [`BODY_TIMEOUT`] ([`CAPTURE_TIMEOUT`] for a capture), and a `Host` header that names the
 //! listen address (so a DNS-rebinding page cannot use the API from another origin).
 
 mod api;
+mod fields;
 #[cfg(test)]
 mod tests;
 
@@ -38,6 +41,11 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 pub const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 /// ... and this long to send the body.
 pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Largest capture the Capture tab reads (413 beyond: never a truncated capture). The page
+/// holds the file and its report in memory; `ucprov pcap` streams files of any size.
+pub const CAPTURE_LIMIT: usize = 16 << 20;
+/// A capture's bytes may take this long to arrive.
+pub const CAPTURE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Open connections get this long to finish after Ctrl-C or SIGTERM.
 const GRACE: Duration = Duration::from_secs(5);
 
@@ -97,6 +105,23 @@ impl Site {
         Site {
             allowed_hosts: Some(hosts),
         }
+    }
+
+    /// What the admin must know before using the page on `addr`: each line a warning.
+    fn warnings(&self, addr: SocketAddr) -> Vec<String> {
+        let mut out = Vec::new();
+        if !addr.ip().is_loopback() {
+            out.push(format!(
+                "listening on {addr}, not loopback: anyone who can reach it can use the page; it has no authentication"
+            ));
+        }
+        if self.allowed_hosts.is_none() {
+            out.push(format!(
+                "listening on every address ({addr}): the Host check is off, so a web page open in a browser that reaches this port can use the API through DNS rebinding; listen on one address (--listen ADDR:{}) to turn the check on",
+                addr.port()
+            ));
+        }
+        out
     }
 
     fn host_allowed(&self, host: Option<&str>) -> bool {
@@ -183,10 +208,8 @@ async fn serve(args: &WebArgs) -> CliResult {
         .map_err(|e| CliError::env(format!("--listen {}: {e}", args.listen)))?;
     let url = format!("http://{addr}/");
     println!("ucprov web: serving {url} (Ctrl-C stops)");
-    if !addr.ip().is_loopback() {
-        eprintln!(
-            "ucprov web: warning: listening on {addr}, not loopback: anyone who can reach it can use the page; it has no authentication"
-        );
+    for w in web.site.warnings(addr) {
+        eprintln!("ucprov web: warning: {w}");
     }
     if args.open_browser == OpenBrowser::Yes {
         open_browser(&url);

@@ -11,8 +11,9 @@ use http_body_util::Full;
 use hyper::{Request, StatusCode};
 use serde_json::{json, Value};
 
-use super::api::{read_json, CSP};
-use super::{Web, BODY_LIMIT};
+use super::api::{api_capture, read_json, CSP};
+use super::fields::{self, page_words};
+use super::{Site, Web, BODY_LIMIT, CAPTURE_LIMIT};
 
 const SEED_43: &str = "010C4D532D55432D436C69656E740205687474707303126C796E632E7363686572747A2E6C6F63616C040334343305252F4365727450726F762F4365727450726F766973696F6E696E67536572766963652E737663";
 const SEED_120: &str = "00046C796E63077363686572747A056C6F63616C00";
@@ -74,12 +75,34 @@ impl Server {
         content_type: &str,
         body: &str,
     ) -> (u16, String, String) {
-        let req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+        self.request_bytes(method, path, content_type, body.as_bytes())
+    }
+
+    fn request_bytes(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: &[u8],
+    ) -> (u16, String, String) {
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
             self.addr,
             body.len()
-        );
-        self.raw(req.as_bytes())
+        )
+        .into_bytes();
+        req.extend_from_slice(body);
+        self.raw(&req)
+    }
+
+    /// POST a capture file's bytes; return the status and the parsed answer.
+    fn capture(&self, name: &str, bytes: &[u8]) -> (u16, Value) {
+        let path = format!("/api/capture?name={name}");
+        let (status, head, text) =
+            self.request_bytes("POST", &path, "application/octet-stream", bytes);
+        assert!(head.contains("content-type: application/json"), "{head}");
+        let value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        (status, value)
     }
 
     fn get(&self, path: &str) -> (u16, String, String) {
@@ -157,7 +180,7 @@ fn encode_takes_the_port_as_text_or_number_and_the_other_fields() {
 }
 
 #[test]
-fn bad_profile_is_422_with_the_cli_message_and_the_field() {
+fn bad_profile_is_422_with_the_cli_message_in_page_words_and_the_field() {
     let s = Server::start();
     for (body, field, message) in [
         (
@@ -178,33 +201,37 @@ fn bad_profile_is_422_with_the_cli_message_and_the_field() {
         (
             json!({"sip_servers": ["a.b"], "port": "70000"}),
             "port",
-            "--port:",
+            "Port: ",
         ),
         (
             json!({"sip_servers": ["a.b"], "subs": ["3=x"]}),
             "subs",
-            "codes 1-5 are the profile",
+            "Extra sub-options \"3=x\": codes 1-5 are the profile; use Scheme, Web services FQDN, Port or Provisioning path",
         ),
         (
             json!({"sip_servers": []}),
             "sip_servers",
-            "--sip-server is required",
+            "SIP server FQDN(s) is required",
+        ),
+        (
+            json!({"sip_servers": ["a.b"], "sip_server_ip": ["192.0.2.1"]}),
+            "sip_server_ip",
+            "SIP server addresses cannot be used with SIP server FQDN(s)",
         ),
     ] {
         let (status, v) = s.post("/api/encode", &body);
         assert_eq!(status, 422, "{body}: {v}");
         assert_eq!(v["field"], field, "{body}: {v}");
-        assert!(
-            v["error"].as_str().unwrap().contains(message),
-            "{body}: {v}"
-        );
+        let error = v["error"].as_str().unwrap();
+        assert!(error.contains(message), "{body}: {v}");
+        assert!(!error.contains("--"), "a CLI flag on the page: {error}");
     }
-    // The message is the CLI's, word for word.
+    // The message is the CLI's, with its flags said as the page's labels: not a second text.
     let cli = crate::profile_args::ProfileArgs {
-        sip_servers: vec!["bad_name".into()],
+        sip_servers: vec!["a.b".into()],
         web_server: None,
         scheme: "https".into(),
-        port: "443".into(),
+        port: "70000".into(),
         path: ucprov_wire::profile::DEFAULT_PATH.into(),
         subs: vec![],
         sip_server_ip: vec![],
@@ -213,8 +240,50 @@ fn bad_profile_is_422_with_the_cli_message_and_the_field() {
     .provisioning()
     .unwrap_err()
     .to_string();
-    let (_, v) = s.post("/api/encode", &json!({"sip_servers": ["bad_name"]}));
-    assert_eq!(v["error"], cli);
+    assert!(cli.starts_with("--port: "), "{cli}");
+    let (_, v) = s.post(
+        "/api/encode",
+        &json!({"sip_servers": ["a.b"], "port": "70000"}),
+    );
+    assert_eq!(v["error"], page_words(&cli));
+}
+
+#[test]
+fn no_error_or_finding_on_the_page_names_a_cli_flag() {
+    let s = Server::start();
+    let profile = json!({"sip_servers": ["lync.schertz.local"]});
+    let known: Vec<&str> = fields::all().map(|f| f.id).collect();
+    for body in [
+        json!({"profile": profile, "target": "nope"}),
+        json!({"profile": profile, "target": "dnsmasq", "scope": "10.20.0.1/24"}),
+        json!({"profile": profile, "target": "dnsmasq", "full": true}),
+        json!({"profile": profile, "target": "kea", "class_name": "a b"}),
+        json!({"profile": profile, "target": "kea", "interface": "a b"}),
+        json!({"profile": {"sip_servers": ["x"], "port": "0443"}, "target": "kea"}),
+    ] {
+        let (status, v) = s.post("/api/config", &body);
+        assert_eq!(status, 422, "{body}: {v}");
+        let error = v["error"].as_str().unwrap();
+        assert!(!error.contains("--"), "{body}: {error}");
+        let field = v["field"].as_str().unwrap();
+        assert!(known.contains(&field), "{field} is no page field");
+        let label = fields::all().find(|f| f.id == field).unwrap().label;
+        assert!(error.contains(label), "{error} does not name {label}");
+    }
+    // Findings about a limit name the page's inputs too, in Encode's limits and Config's list.
+    let long = format!("{}.contoso.com", "a".repeat(50));
+    let (status, v) = s.post(
+        "/api/config",
+        &json!({"profile": {"sip_servers": [long]}, "target": "cisco-ios"}),
+    );
+    assert_eq!(status, 422, "{v}");
+    let text = v["findings"].to_string();
+    assert!(text.contains("(Web services FQDN)"), "{text}");
+    assert!(!text.contains("--"), "{text}");
+    let (_, v) = s.post("/api/encode", &json!({"sip_servers": [long]}));
+    let text = v["limits"].to_string();
+    assert!(text.contains("Web services FQDN"), "{text}");
+    assert!(!text.contains("--"), "{text}");
 }
 
 #[test]
@@ -630,4 +699,201 @@ fn suspicious_inputs_are_warnings_naming_the_page_fields_once() {
     assert_eq!((status, &v["field"]), (422, &json!("web_server")), "{v}");
     let (status, v) = s.post("/api/encode", &json!({"sip_servers": ["[2001:db8::1]"]}));
     assert_eq!((status, &v["field"]), (422, &json!("sip_servers")), "{v}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The Capture tab's API: the real captures of crates/inspect/tests/captures.
+
+fn captures() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../inspect/tests/captures")
+}
+
+fn read_capture(name: &str) -> Vec<u8> {
+    std::fs::read(captures().join(name)).unwrap()
+}
+
+/// The `.tshark.tsv` written beside a capture: one map per frame, by column name.
+fn tshark_rows(name: &str) -> Vec<std::collections::HashMap<String, String>> {
+    let text = std::fs::read_to_string(captures().join(format!("{name}.tshark.tsv"))).unwrap();
+    let mut lines = text.lines();
+    let head: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    lines
+        .map(|l| {
+            head.iter()
+                .zip(l.split('\t'))
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[test]
+fn a_capture_is_answered_with_the_pcap_json_document() {
+    let s = Server::start();
+    for name in [
+        "two-servers-disagree.pcap",
+        "aruba-pxe-beside-phone.pcap",
+        "dnsmasq-inform.pcapng",
+        "lpe-boot.pcap",
+    ] {
+        let bytes = read_capture(name);
+        let (status, v) = s.capture(name, &bytes);
+        assert_eq!(status, 200, "{name}: {v}");
+        // The very document `ucprov pcap --json` prints for the file.
+        let capture = ucprov_inspect::capture::Capture::open(
+            &bytes[..],
+            ucprov_inspect::capture::DEFAULT_WINDOW_SECS,
+        )
+        .unwrap();
+        let cli = crate::cmd::pcap::output::json_document(capture, name, Vec::new()).unwrap();
+        let cli: Value = serde_json::from_slice(&cli).unwrap();
+        assert_eq!(v, cli, "{name}");
+        assert_eq!(v["schema_version"], 1);
+        assert_eq!(v["summary"]["file"], name);
+        // One client per MAC tshark saw.
+        let mut macs: Vec<String> = tshark_rows(name)
+            .iter()
+            .map(|r| r["dhcp.hw.mac_addr"].clone())
+            .collect();
+        macs.sort();
+        macs.dedup();
+        let mut got: Vec<String> = v["clients"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["mac"].as_str().unwrap().to_string())
+            .collect();
+        got.sort();
+        assert_eq!(got, macs, "{name}");
+    }
+}
+
+#[test]
+fn the_ladder_facts_of_two_servers_that_disagree() {
+    let s = Server::start();
+    let name = "two-servers-disagree.pcap";
+    let (status, v) = s.capture(name, &read_capture(name));
+    assert_eq!(status, 200, "{v}");
+    let rows = tshark_rows(name);
+    let c = &v["clients"][0];
+    assert_eq!(c["verdict_code"], "servers_disagree");
+    let e = &c["exchanges"][0];
+    assert_eq!(e["request"]["xid"], rows[0]["dhcp.id"].as_str());
+    assert_eq!(e["request"]["seen"]["dst"], "255.255.255.255:67");
+    // Who answered, in frame order, as tshark reads the server identifiers.
+    let replies = e["replies"].as_array().unwrap();
+    let servers: Vec<&str> = replies
+        .iter()
+        .map(|r| r["server"].as_str().unwrap())
+        .collect();
+    let tshark: Vec<&str> = rows[1..]
+        .iter()
+        .map(|r| r["dhcp.option.dhcp_server_id"].as_str())
+        .collect();
+    assert_eq!(servers, tshark);
+    for r in replies {
+        // Each reply on its own gives the phone a valid profile and SIP servers: only together
+        // do they contradict each other.
+        assert_eq!(r["option43_verdict"], "valid", "{r}");
+        assert_eq!(r["option120_verdict"], "valid", "{r}");
+        assert!(
+            r["seen"]["time"].as_f64().unwrap() >= e["request"]["seen"]["time"].as_f64().unwrap()
+        );
+    }
+    let finding = &e["findings"][0];
+    assert_eq!(finding["kind"], "conflicting_servers");
+    assert_eq!(finding["frame"], 3);
+}
+
+#[test]
+fn a_capture_over_the_limit_is_refused_saying_the_limit() {
+    let s = Server::start();
+    // Declared too large: refused before the body is read.
+    let req = format!(
+        "POST /api/capture HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        s.addr,
+        CAPTURE_LIMIT + 1
+    );
+    let (status, _, body) = s.raw(req.as_bytes());
+    assert_eq!(status, 413, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["field"], "capture");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .contains("over 16 MiB (16777216 bytes)"),
+        "{v}"
+    );
+    // Streamed without a length: refused when the limit is passed, never cut to fit.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut big = read_capture("two-servers-disagree.pcap");
+    big.resize(CAPTURE_LIMIT + 1, 0);
+    let req = Request::builder()
+        .method("POST")
+        .uri("/api/capture?name=big.pcap")
+        .header("content-type", "application/octet-stream")
+        .body(Full::new(Bytes::from(big)))
+        .unwrap();
+    let answer = rt.block_on(api_capture(req));
+    assert_eq!(answer.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[test]
+fn a_capture_that_is_not_one_or_is_cut_short() {
+    let s = Server::start();
+    let (status, v) = s.capture("notes.txt", b"hello, this is no capture");
+    assert_eq!(status, 422, "{v}");
+    assert_eq!(v["field"], "capture");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("notes.txt: not a pcap or pcapng file"),
+        "{v}"
+    );
+    let (status, v) = s.capture("empty.pcap", b"");
+    assert_eq!((status, &v["field"]), (422, &json!("capture")), "{v}");
+    // A truncated copy: what came before the cut is reported, and the summary says where.
+    let bytes = read_capture("two-servers-disagree.pcap");
+    let (status, v) = s.capture("cut.pcap", &bytes[..bytes.len() - 10]);
+    assert_eq!(status, 200, "{v}");
+    assert!(
+        v["summary"]["capture_error"]
+            .as_str()
+            .unwrap()
+            .contains("cut short"),
+        "{v}"
+    );
+    // The name is decoded from the query.
+    let (_, v) = s.capture("my%20phones%2B.pcap", &bytes);
+    assert_eq!(v["summary"]["file"], "my phones+.pcap");
+    // Other media types are refused: a cross-site form cannot post a capture.
+    let (status, _, _) = s.request_bytes("POST", "/api/capture", "multipart/form-data", &bytes);
+    assert_eq!(status, 415);
+    assert_eq!(s.get("/api/capture").0, 405);
+}
+
+#[test]
+fn listening_on_every_address_says_the_host_check_is_off() {
+    let loopback = "127.0.0.1:8043".parse().unwrap();
+    assert!(Site::new(loopback).warnings(loopback).is_empty());
+    let one: std::net::SocketAddr = "192.0.2.10:8043".parse().unwrap();
+    let w = Site::new(one).warnings(one);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].contains("no authentication"), "{w:?}");
+    for every in ["0.0.0.0:8043", "[::]:8043"] {
+        let addr: std::net::SocketAddr = every.parse().unwrap();
+        let w = Site::new(addr).warnings(addr);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(
+            w[1].contains("the Host check is off")
+                && w[1].contains("DNS rebinding")
+                && w[1].contains("--listen ADDR:8043"),
+            "{w:?}"
+        );
+    }
 }

@@ -1,6 +1,7 @@
 // ucprov web: the page's behaviour. Every computation is a call to the local API, which runs
-// the code `ucprov encode`, `decode` and `config` run; this file only collects the form and
-// shows the JSON it gets back. Text from input or answers is only ever set as textContent.
+// the code `ucprov encode`, `decode`, `config` and `pcap` run; this file only collects the
+// form, keeps the address bar in step with it, and shows the JSON it gets back. Text from
+// input or answers is only ever set as textContent.
 "use strict";
 
 (function () {
@@ -43,9 +44,11 @@
   }
 
   // ---------------------------------------------------------------- tabs
-  const tabs = ["encode", "decode", "config"];
+  const tabs = ["encode", "decode", "config", "capture"];
+  let currentTab = "encode";
 
   function showTab(name, focus) {
+    currentTab = name;
     for (const t of tabs) {
       const on = t === name;
       const tab = $("tab-" + t);
@@ -58,7 +61,8 @@
     const profile = $("profile");
     if (name === "encode") $("slot-encode").append(profile);
     if (name === "config") $("slot-config").append(profile);
-    profile.hidden = name === "decode";
+    profile.hidden = name === "decode" || name === "capture";
+    syncUrl();
   }
 
   for (const t of tabs) {
@@ -72,33 +76,92 @@
     });
   }
 
-  // ---------------------------------------------------------------- errors
-  const fieldInputs = {
-    sip_servers: "p-sip", web_server: "p-web", scheme: "p-scheme", port: "p-port",
-    path: "p-path", subs: "p-subs", sip_server_ip: "p-ips",
-    hex: "d-hex", target: "c-target", scope: "c-scope", class_name: "c-class",
-    interface: "c-iface", full: "c-full",
-  };
+  // ---------------------------------------------------------------- the address bar
+  // Every input with data-url is in the query under that key while it differs from its
+  // default, with the tab and the chosen phone, so the address is always a link to what is on
+  // the screen. Selects whose options come from the API later keep the link's value pending.
+  const urlInputs = () => Array.from(document.querySelectorAll("[data-url]"));
+  const pending = {};
+  let chosenPhone = null;
 
-  function clearInvalid() {
-    for (const id of Object.values(fieldInputs)) $(id).removeAttribute("aria-invalid");
+  function defaultOf(select) {
+    const d = Array.from(select.options).find((o) => o.defaultSelected) || select.options[0];
+    return d ? d.value : "";
+  }
+
+  function syncUrl() {
+    const q = new URLSearchParams();
+    q.set("tab", currentTab);
+    for (const input of urlInputs()) {
+      const key = input.dataset.url;
+      if (input.tagName === "SELECT" && input.options.length === 0) {
+        if (pending[key] !== undefined) q.set(key, pending[key]);
+      } else if (input.type === "checkbox") {
+        if (input.checked !== input.defaultChecked) q.set(key, input.checked ? "1" : "0");
+      } else if (input.tagName === "SELECT") {
+        if (input.value !== defaultOf(input)) q.set(key, input.value);
+      } else if (input.value !== input.defaultValue) {
+        if ("lines" in input.dataset) {
+          const ls = input.value.split("\n").map((l) => l.trim()).filter((l) => l.length > 0);
+          for (const l of ls) q.append(key, l);
+          if (!ls.length) q.set(key, "");
+        } else q.set(key, input.value);
+      }
+    }
+    if (chosenPhone) q.set("phone", chosenPhone);
+    const url = location.pathname + "?" + q.toString();
+    if (url !== location.pathname + location.search) history.replaceState(null, "", url);
+  }
+  document.addEventListener("input", syncUrl);
+  document.addEventListener("change", syncUrl);
+
+  function restore(q) {
+    for (const input of urlInputs()) {
+      const key = input.dataset.url;
+      if (!q.has(key)) continue;
+      const value = q.get(key);
+      if (input.type === "checkbox") input.checked = value === "1";
+      else if ("lines" in input.dataset) input.value = q.getAll(key).join("\n");
+      else if (input.tagName === "SELECT" && !Array.from(input.options).some((o) => o.value === value)) pending[key] = value;
+      else input.value = value;
+    }
+    chosenPhone = q.get("phone");
+  }
+
+  // ---------------------------------------------------------------- errors
+  // The API names the wrong input by its id, which is the input's name on this page, and its
+  // message already speaks of the page's labels. A message is shown once: beside its input
+  // when it has one, else in the tab's error box; every submit clears what the last one showed.
+  function clearErrors() {
+    for (const n of Array.from(document.querySelectorAll("[aria-invalid]"))) {
+      n.removeAttribute("aria-invalid");
+      n.removeAttribute("aria-describedby");
+    }
+    for (const n of Array.from(document.querySelectorAll(".field-error"))) n.remove();
+    for (const n of Array.from(document.querySelectorAll("div.error"))) {
+      n.hidden = true;
+      n.textContent = "";
+    }
   }
 
   function showError(box, body) {
     const msg = (body && body.error) || "unexpected answer from the server";
+    const input = body && typeof body.field === "string"
+      ? document.querySelector('[name="' + CSS.escape(body.field) + '"]') : null;
+    if (input) {
+      const p = el("p", { class: "field-error", id: "err-" + input.id, role: "alert" }, msg);
+      (input.closest("label.check") || input).after(p);
+      input.setAttribute("aria-invalid", "true");
+      input.setAttribute("aria-describedby", p.id);
+      return;
+    }
     box.textContent = msg;
     box.hidden = false;
-    const id = body && body.field && fieldInputs[body.field];
-    if (id) {
-      $(id).setAttribute("aria-invalid", "true");
-      $(id).setAttribute("aria-describedby", box.id);
-    }
   }
 
   async function run(button, errorBox, resultBox, call) {
     button.disabled = true;
-    errorBox.hidden = true;
-    clearInvalid();
+    clearErrors();
     try {
       await call();
     } catch (e) {
@@ -182,7 +245,9 @@
       clear(sel);
       for (const f of e.forms) sel.append(el("option", { value: f.style }, f.style + "  " + f.label));
     }
-    if (keep) sel.value = keep;
+    if (pending.notation !== undefined && e.forms.some((f) => f.style === pending.notation)) sel.value = pending.notation;
+    else if (keep) sel.value = keep;
+    delete pending.notation;
     $("enc-o43-title").textContent = "Option 43: " + e.option43.length + " bytes, " + e.option43.hex_chars + " hex characters";
     $("enc-o120-title").textContent = "Option 120: " + e.option120.length + " bytes, " + e.option120.hex_chars + " hex characters";
     showForm();
@@ -396,10 +461,10 @@
         full: $("c-full").checked,
       };
       const { status, body } = await post("/api/config", payload);
-      if (status === 200 || (status === 422 && body.findings)) {
-        renderConfig(body);
-        if (status === 422) showError($("config-error"), body);
-      } else {
+      // A target that cannot carry the profile answers 422 with its findings: the result
+      // shows them and the reason, once, where the configuration would be.
+      if (status === 200 || (status === 422 && body.findings)) renderConfig(body);
+      else {
         $("config-result").hidden = true;
         showError($("config-error"), body);
       }
@@ -408,37 +473,232 @@
   $("config-go").addEventListener("click", doConfig);
   $("config-form").addEventListener("submit", (ev) => { ev.preventDefault(); doConfig(); });
 
+  // ---------------------------------------------------------------- capture
+  // The file goes to /api/capture as it is; the answer is `ucprov pcap --json`'s document.
+  let captured = null;
+
+  async function upload(file) {
+    return run($("cap-file"), $("capture-error"), $("capture-result"), async () => {
+      $("cap-hint").hidden = true;
+      const r = await fetch("/api/capture?name=" + encodeURIComponent(file.name), {
+        method: "POST",
+        headers: { "Content-Type": "application/octet-stream" },
+        body: file,
+      });
+      let body;
+      try {
+        body = await r.json();
+      } catch (e) {
+        body = { error: "the server answered " + r.status + " without JSON" };
+      }
+      if (r.status === 200) renderCapture(body, file.name);
+      else {
+        $("capture-result").hidden = true;
+        $("ladder-box").hidden = true;
+        showError($("capture-error"), body);
+      }
+    });
+  }
+
+  $("cap-file").addEventListener("change", () => {
+    const f = $("cap-file").files[0];
+    if (f) upload(f);
+  });
+  // A file dropped anywhere on the page is a capture to read.
+  document.addEventListener("dragover", (ev) => {
+    if (!ev.dataTransfer || !Array.from(ev.dataTransfer.types).includes("Files")) return;
+    ev.preventDefault();
+    document.body.classList.add("dragging");
+  });
+  document.addEventListener("dragleave", (ev) => {
+    if (ev.relatedTarget === null) document.body.classList.remove("dragging");
+  });
+  document.addEventListener("drop", (ev) => {
+    document.body.classList.remove("dragging");
+    const f = ev.dataTransfer && ev.dataTransfer.files[0];
+    if (!f) return;
+    ev.preventDefault();
+    showTab("capture", false);
+    upload(f);
+  });
+
+  const worst = (findings) => {
+    if (findings.some((f) => f.severity === "error")) return "error";
+    if (findings.some((f) => f.severity === "warning")) return "warning";
+    return null;
+  };
+
+  function renderCapture(doc, name) {
+    captured = doc;
+    const s = doc.summary;
+    let text = name + ": " + s.format + " (" + (s.link_types.join(", ") || "no link type") + "), " +
+      s.frames + " frames, " + s.dhcp_messages + " DHCP messages, " + s.clients + " client(s), " +
+      s.failing_clients + " not provisioned as they should be.";
+    if (s.malformed_count) text += " " + s.malformed_count + " malformed datagram(s), the first in frame " + s.malformed[0].frame + ".";
+    if (s.capture_error) text += " The capture stops early: " + s.capture_error;
+    const summary = $("cap-summary");
+    summary.textContent = text;
+    summary.classList.toggle("bad", Boolean(s.capture_error));
+    const tbody = $("cap-phones").tBodies[0];
+    clear(tbody);
+    for (const c of doc.clients) {
+      const bad = worst(c.findings);
+      const tr = el("tr", { tabindex: "0", "data-mac": c.mac, "aria-selected": "false" },
+        el("td", { class: "mono" }, c.mac),
+        el("td", {}, c.vendor_classes.join(", ") || "-"),
+        el("td", { class: bad === "error" ? "verdict-bad" : (c.verdict_code === "provisioned" ? "verdict-ok" : "") }, c.verdict),
+        el("td", { class: "mono" }, c.servers.join(", ") || "-"),
+        el("td", {}, c.answered + " of " + c.requests + " answered"));
+      tr.addEventListener("click", () => choose(c.mac));
+      tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); choose(c.mac); } });
+      tbody.append(tr);
+    }
+    if (!doc.clients.length) tbody.append(el("tr", {}, el("td", { colspan: "5" }, "No DHCP client in this capture.")));
+    $("capture-result").hidden = false;
+    const wanted = doc.clients.find((c) => c.mac === chosenPhone) || (doc.clients.length === 1 ? doc.clients[0] : null);
+    if (wanted) choose(wanted.mac);
+    else {
+      chosenPhone = null;
+      $("ladder-box").hidden = true;
+      syncUrl();
+    }
+  }
+
+  function choose(mac) {
+    const c = captured && captured.clients.find((x) => x.mac === mac);
+    if (!c) return;
+    chosenPhone = mac;
+    for (const tr of Array.from($("cap-phones").tBodies[0].rows)) {
+      tr.setAttribute("aria-selected", tr.dataset.mac === mac ? "true" : "false");
+    }
+    renderLadder(c);
+    syncUrl();
+  }
+
+  const ipOf = (hostPort) => hostPort.replace(/:\d+$/, "");
+  const ms = (secs) => (secs * 1000).toFixed(secs < 0.01 ? 2 : 1) + " ms";
+
+  /** One arrow between two lanes (indexes) of `n`, with its text and what it is. */
+  function arrow(n, from, to, cls, label, chips, data) {
+    const lo = Math.min(from, to), hi = Math.max(from, to);
+    const row = el("div", { class: "msg " + cls, role: "listitem", "data-from": data.from, "data-to": data.to, "data-frame": String(data.frame) });
+    const left = ((lo + 0.5) / n) * 100, width = ((hi - lo) / n) * 100;
+    const text = el("div", { class: "text" }, label);
+    text.style.left = ((lo / n) * 100) + "%";
+    text.style.width = (((hi - lo + 1) / n) * 100) + "%";
+    const line = el("div", { class: "arrow " + (to > from ? "right" : "left") });
+    line.style.left = left + "%";
+    line.style.width = Math.max(width, 100 / n / 2) + "%";
+    row.append(text, line);
+    if (chips.length) {
+      const v = el("div", { class: "verdicts" }, ...chips);
+      v.style.left = text.style.left;
+      v.style.width = text.style.width;
+      row.append(v);
+    }
+    return row;
+  }
+
+  function chip(code, verdict) {
+    return el("span", { class: "chip " + verdict, "data-option": String(code) }, code + " " + verdict.replace(/_/g, " "));
+  }
+
+  function renderLadder(c) {
+    // Lanes: the client, then each server in the order the report met them, then any unicast
+    // address a request went to that nobody answered from.
+    const lanes = [c.mac, ...c.servers];
+    for (const e of c.exchanges) {
+      const dst = ipOf(e.request.seen.dst);
+      if (dst !== "255.255.255.255" && !lanes.includes(dst)) lanes.push(dst);
+    }
+    const n = Math.max(lanes.length, 2);
+    const box = $("ladder");
+    clear(box);
+    const heads = el("div", { class: "heads" });
+    lanes.forEach((lane, i) => heads.append(el("div", { "data-lane": lane }, i === 0 ? "client" : lane, el("small", {}, i === 0 ? lane : (c.servers.includes(lane) ? "server" : "no answer")))));
+    if (lanes.length < 2) heads.append(el("div", { "data-lane": "" }, "(no server)"));
+    box.append(heads);
+    for (let i = 0; i < n; i++) {
+      const life = el("div", { class: "lifeline" });
+      life.style.left = (((i + 0.5) / n) * 100) + "%";
+      box.append(life);
+    }
+    for (const e of c.exchanges) {
+      const group = el("div", { class: "exchange" });
+      const rq = e.request;
+      const dst = ipOf(rq.seen.dst);
+      const broadcast = dst === "255.255.255.255";
+      const to = broadcast ? n - 1 : Math.max(1, lanes.indexOf(dst));
+      let label = rq.message_type + " xid " + rq.xid + " · frame " + rq.seen.frame + " · " + rq.seen.time.toFixed(3) + " s";
+      if (broadcast) label += " · broadcast";
+      if (rq.copies.length) label += " · sent " + (rq.copies.length + 1) + "×";
+      if (e.repeats) label += " · and " + e.repeats + " identical exchange(s) after it";
+      const asks = [rq.asks_43 ? "asks 43" : null, rq.asks_120 ? "asks 120" : null].filter(Boolean);
+      if (rq.vendor_class) asks.unshift(rq.vendor_class);
+      group.append(arrow(n, 0, to, "request" + (e.replies.length ? "" : " unanswered"),
+        label, asks.map((a) => el("span", { class: "chip" }, a)),
+        { from: c.mac, to: broadcast ? "broadcast" : dst, frame: rq.seen.frame }));
+      if (!e.replies.length) group.append(el("p", { class: "note" }, "no reply in the capture"));
+      for (const r of e.replies) {
+        const from = Math.max(1, lanes.indexOf(r.server));
+        const bad = e.findings.some((f) => f.frame === r.seen.frame && f.severity === "error");
+        let text = r.message_type + " · frame " + r.seen.frame + " · +" + ms(r.seen.time - rq.seen.time);
+        if (ipOf(r.seen.src) !== r.server) text += " · sent from " + ipOf(r.seen.src);
+        text += " → " + r.seen.dst;
+        group.append(arrow(n, from, 0, "reply" + (bad ? " bad" : ""), text,
+          [chip(43, r.option43_verdict), chip(120, r.option120_verdict)],
+          { from: r.server, to: c.mac, frame: r.seen.frame }));
+      }
+      if (e.findings.length) {
+        const list = el("ul", { class: "findings" });
+        for (const f of e.findings) list.append(findingItem({ ...f, message: (f.frame ? "frame " + f.frame + ": " : "") + f.message }));
+        group.append(list);
+      }
+      box.append(group);
+    }
+    if (c.unmatched_replies.length) {
+      const group = el("div", { class: "exchange" });
+      group.append(el("p", { class: "note" }, "Replies whose request is not in the capture:"));
+      for (const r of c.unmatched_replies) {
+        const from = Math.max(1, lanes.indexOf(r.server));
+        group.append(arrow(n, from, 0, "reply", r.message_type + " · frame " + r.seen.frame,
+          [chip(43, r.option43_verdict), chip(120, r.option120_verdict)],
+          { from: r.server, to: c.mac, frame: r.seen.frame }));
+      }
+      box.append(group);
+    }
+    $("ladder-title").textContent = "Ladder: " + c.mac + " (" + c.verdict + ")";
+    const facts = [c.vendor_classes.length ? "vendor class " + c.vendor_classes.join(", ") : "no vendor class",
+      c.provisioning_url ? "provisioning URL " + c.provisioning_url : null,
+      c.registrars.length ? "registrars " + c.registrars.join(", ") : null].filter(Boolean);
+    $("ladder-facts").textContent = facts.join(" · ");
+    $("ladder-box").hidden = false;
+  }
+
   // ---------------------------------------------------------------- start
-  // A link can prefill the page and run it: ?sip=…&web=…&port=…&path=…&sub=…&compress=1,
-  // ?tab=decode&hex=…&kind=…, ?tab=config&sip=…&target=…&scope=…
+  // The address restores the page: its fields, its tab, and the result, computed anew.
   async function start() {
     const q = new URLSearchParams(window.location.search);
-    const set = (id, key) => { if (q.has(key)) $(id).value = q.get(key); };
-    set("p-sip", "sip");
-    set("p-web", "web");
-    set("p-scheme", "scheme");
-    set("p-port", "port");
-    set("p-path", "path");
-    if (q.has("sub")) $("p-subs").value = q.getAll("sub").join("\n");
-    set("p-ips", "ip");
-    if (q.get("compress") === "1") $("p-compress").checked = true;
-    set("d-hex", "hex");
-    set("d-kind", "kind");
-    set("c-scope", "scope");
-    set("c-class", "class_name");
-    set("c-iface", "interface");
+    restore(q);
     const tab = tabs.includes(q.get("tab")) ? q.get("tab") : "encode";
     showTab(tab, false);
     try {
-      await loadTargets(q.get("target"));
+      await loadTargets(pending.target);
     } catch (e) {
       showError($("config-error"), { error: "cannot load the target list: " + e.message });
     }
+    delete pending.target;
     if (q.get("full") === "1" && !$("c-full").disabled) $("c-full").checked = true;
-    const hasProfile = q.has("sip") || q.has("ip");
-    if (tab === "decode" && q.has("hex")) await doDecode();
+    if (tab === "capture" && chosenPhone) {
+      const hint = $("cap-hint");
+      hint.textContent = "This link shows phone " + chosenPhone + ": choose or drop its capture file again (a link cannot carry the file).";
+      hint.hidden = false;
+    }
+    const hasProfile = $("p-sip").value.trim() !== "" || $("p-ips").value.trim() !== "";
+    if (tab === "decode" && $("d-hex").value.trim() !== "") await doDecode();
     else if (tab === "config" && hasProfile) await doConfig();
     else if (tab === "encode" && hasProfile) await doEncode();
+    syncUrl();
     document.body.dataset.ready = "true";
   }
   start();
