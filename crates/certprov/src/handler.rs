@@ -1,5 +1,6 @@
 //! One request in, one response out. Only the configured path answers; the chain body is
-//! built once at startup and shared, so a request costs a refcount bump.
+//! built once per (re)load as `Bytes` (crate::live), so a request costs a refcount bump,
+//! never a copy.
 
 use std::sync::Arc;
 
@@ -24,7 +25,7 @@ pub(crate) async fn handle(
     req: Request<Incoming>,
     shared: Arc<Shared>,
     listener: Listener,
-) -> Result<Response<Full<Bytes>>, std::convert::Infallible> {
+) -> Response<Full<Bytes>> {
     let method = req.method().clone();
     let resp = route(req, &shared).await;
     let sent = if method == Method::HEAD {
@@ -35,7 +36,7 @@ pub(crate) async fn handle(
     shared
         .metrics
         .request(listener, &method, resp.status().as_u16(), sent);
-    Ok(resp)
+    resp
 }
 
 trait ExactSize {

@@ -1,105 +1,108 @@
-//! Accept loop and per-connection limits. A shared semaphore caps concurrent connections;
-//! every connection has a head-read deadline (hyper's header_read_timeout, which starts
-//! before the first byte, so idle sockets are dropped too), a TLS handshake deadline and
-//! an overall lifetime, so no client can hold a slot for long.
+//! CertProv's listeners on the shared accept loop (`ucprov-http`): the service's [`Limits`]
+//! become one loop's limits per listener, and the loop's events feed CertProv's counters.
+//!
+//! Each listener (plain and TLS) has its own cap of `max_connections`, so clients stalling
+//! in the TLS handshake cannot take the slots plain-HTTP devices need. At the cap the loop
+//! closes the connection that has waited longest (handshake, head or idle keep-alive), so
+//! slow clients never keep a device out.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
-use tokio::task::JoinSet;
-use tokio::time::timeout;
+use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
+use ucprov_http::{Closed, Observer, Server};
 
 use crate::handler::{handle, Shared};
-use crate::metrics::Listener;
+use crate::metrics::{Listener, Metrics};
 use crate::Limits;
 
-/// hyper refuses read buffers smaller than this.
-const HYPER_MIN_BUF: usize = 8192;
-
-pub(crate) struct ListenerCtx {
-    pub kind: Listener,
-    pub tls: Option<TlsAcceptor>,
-    pub shared: Arc<Shared>,
-    pub limits: Limits,
-    pub slots: Arc<Semaphore>,
-}
-
-/// Runs until the task is aborted; dropping it drops (aborts) every connection task.
-pub(crate) async fn accept_loop(listener: TcpListener, ctx: ListenerCtx) {
-    let ctx = Arc::new(ctx);
-    let mut conns = JoinSet::new();
-    loop {
-        while conns.try_join_next().is_some() {}
-        // Take the slot before accepting: at the cap, new clients wait in the kernel's
-        // accept queue instead of being accepted and starved.
-        let Ok(permit) = ctx.slots.clone().acquire_owned().await else {
-            return;
-        };
-        let (stream, peer) = match listener.accept().await {
-            Ok(x) => x,
-            Err(e) => {
-                // EMFILE and friends: back off instead of spinning.
-                tracing::warn!(error = %e, "certprov accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        ctx.shared.metrics.connection(ctx.kind);
-        tracing::debug!(%peer, listener = ?ctx.kind, "certprov connection");
-        let ctx = Arc::clone(&ctx);
-        conns.spawn(async move {
-            let _permit = permit;
-            serve_connection(stream, &ctx).await;
-        });
+/// The loop's limits for one CertProv listener. Idle time between keep-alive requests and
+/// requests per connection are not CertProv settings; the loop's defaults apply.
+pub(crate) fn loop_limits(limits: &Limits) -> ucprov_http::Limits {
+    ucprov_http::Limits {
+        max_connections: limits.max_connections,
+        header_timeout: limits.header_read_timeout,
+        tls_handshake_timeout: limits.tls_handshake_timeout,
+        connection_lifetime: limits.connection_timeout,
+        max_header_bytes: limits.max_header_bytes,
+        ..ucprov_http::Limits::default()
     }
 }
 
-async fn serve_connection(stream: TcpStream, ctx: &ListenerCtx) {
-    let _ = stream.set_nodelay(true);
-    let limits = &ctx.limits;
-    let mut builder = http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
-        .max_header_size(limits.max_header_bytes)
-        .max_buf_size(limits.max_header_bytes.max(HYPER_MIN_BUF))
-        // One request per connection: devices fetch once, and it bounds what an idle
-        // keep-alive client can hold.
-        .keep_alive(false);
-    let shared = Arc::clone(&ctx.shared);
-    let kind = ctx.kind;
-    let svc = service_fn(move |req| handle(req, Arc::clone(&shared), kind));
-    let metrics = &ctx.shared.metrics;
-    let work = async {
-        match &ctx.tls {
-            None => builder.serve_connection(TokioIo::new(stream), svc).await,
-            Some(acceptor) => {
-                let tls = match timeout(limits.tls_handshake_timeout, acceptor.accept(stream)).await
-                {
-                    Ok(Ok(s)) => s,
-                    Ok(Err(e)) => {
-                        metrics.tls_failure();
-                        tracing::debug!(error = %e, "TLS handshake failed");
-                        return Ok(());
-                    }
-                    Err(_) => {
-                        metrics.timeout(kind);
-                        return Ok(());
-                    }
-                };
-                builder.serve_connection(TokioIo::new(tls), svc).await
-            }
+/// The listener named for logs and `ucprov_http_*` metrics.
+pub(crate) fn name(kind: Listener) -> &'static str {
+    match kind {
+        Listener::Http => "certprov-http",
+        Listener::Https => "certprov-https",
+    }
+}
+
+pub(crate) fn server(
+    kind: Listener,
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    limits: &Limits,
+    metrics: Arc<Metrics>,
+) -> Server<TcpListener> {
+    let server = Server::new(name(kind), listener, loop_limits(limits))
+        .observer(Arc::new(Counters { kind, metrics }));
+    match tls {
+        Some(acceptor) => server.tls(acceptor),
+        None => server,
+    }
+}
+
+/// Serve `shared`'s routes on `server` until `shutdown`.
+pub(crate) async fn serve(
+    server: Server<TcpListener>,
+    kind: Listener,
+    shared: Arc<Shared>,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    server
+        .serve(move |req| handle(req, Arc::clone(&shared), kind), shutdown)
+        .await;
+}
+
+/// The loop's events as CertProv's own counters (`ucprov_certprov_*`).
+struct Counters {
+    kind: Listener,
+    metrics: Arc<Metrics>,
+}
+
+impl Observer for Counters {
+    fn accepted(&self) {
+        self.metrics.connection(self.kind);
+    }
+
+    fn closed(&self, why: Closed) {
+        match why {
+            Closed::TlsFailed => self.metrics.tls_failure(),
+            // `ucprov_certprov_connection_timeouts_total` counts handshake and lifetime
+            // timeouts; head, idle and eviction closes are in `ucprov_http_*`.
+            Closed::TlsTimeout | Closed::Lifetime => self.metrics.timeout(self.kind),
+            Closed::HeadTimeout | Closed::IdleTimeout | Closed::Evicted => {}
         }
-    };
-    match timeout(limits.connection_timeout, work).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => tracing::debug!(error = %e, "certprov connection ended with error"),
-        Err(_) => metrics.timeout(kind),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certprov_limits_carry_over_and_the_rest_are_the_loops_defaults() {
+        let l = Limits {
+            max_connections: 7,
+            ..Limits::default()
+        };
+        let got = loop_limits(&l);
+        assert_eq!(got.max_connections, 7);
+        assert_eq!(got.header_timeout, l.header_read_timeout);
+        assert_eq!(got.connection_lifetime, l.connection_timeout);
+        assert_eq!(
+            got.max_requests_per_connection,
+            ucprov_http::Limits::default().max_requests_per_connection
+        );
     }
 }

@@ -5,12 +5,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
+use ucprov_http::{Server, Stats};
 
 use crate::handler::Shared;
-use crate::listener::{accept_loop, ListenerCtx};
+use crate::listener;
 use crate::live::{self, Live, Reloader};
 use crate::load::LoadedChain;
 use crate::metrics::{Listener, Metrics};
@@ -18,8 +19,8 @@ use crate::{tls, CertProvConfig, CertProvError};
 
 /// A bound, ready-to-run service.
 pub struct CertProv {
-    http: Option<TcpListener>,
-    https: Option<(TcpListener, TlsAcceptor)>,
+    http: Option<Server<TcpListener>>,
+    https: Option<Server<TcpListener>>,
     shared: Arc<Shared>,
     config: CertProvConfig,
     live: Arc<Live>,
@@ -59,12 +60,14 @@ impl CertProv {
         for w in &warnings {
             tracing::warn!("certprov: {w}");
         }
+        let server =
+            |kind, l, tls| listener::server(kind, l, tls, &config.limits, Arc::clone(&metrics));
         let http = match config.http_listen {
-            Some(addr) => Some(bind(addr).await?),
+            Some(addr) => Some(server(Listener::Http, bind(addr).await?, None)),
             None => None,
         };
         let https = match (config.https_listen, acceptor) {
-            (Some(addr), Some(acc)) => Some((bind(addr).await?, acc)),
+            (Some(addr), Some(acc)) => Some(server(Listener::Https, bind(addr).await?, Some(acc))),
             _ => None,
         };
         let shared = Arc::new(Shared {
@@ -88,7 +91,29 @@ impl CertProv {
     }
 
     pub fn https_addr(&self) -> Option<SocketAddr> {
-        self.https.as_ref().and_then(|(l, _)| l.local_addr().ok())
+        self.https.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
+    /// The accept loop's counters of the plain-HTTP listener (open connections, evictions,
+    /// deadlines), live while the service runs.
+    pub fn http_stats(&self) -> Option<Arc<Stats>> {
+        self.http.as_ref().map(Server::stats)
+    }
+
+    pub fn https_stats(&self) -> Option<Arc<Stats>> {
+        self.https.as_ref().map(Server::stats)
+    }
+
+    /// Both listeners' `ucprov_http_*` families, for the admin page.
+    pub fn render_http_prometheus(&self) -> impl Fn() -> String + Send + Sync + 'static {
+        let stats: Vec<(&'static str, Arc<Stats>)> = [
+            (listener::name(Listener::Http), self.http_stats()),
+            (listener::name(Listener::Https), self.https_stats()),
+        ]
+        .into_iter()
+        .filter_map(|(n, s)| Some((n, s?)))
+        .collect();
+        move || stats.iter().map(|(n, s)| s.render_prometheus(n)).collect()
     }
 
     /// The chain being served, end-most certificate first and root last.
@@ -106,29 +131,34 @@ impl CertProv {
         Reloader(Arc::clone(&self.live))
     }
 
-    /// Serve until `shutdown` resolves. Open connections are dropped at shutdown; each is
-    /// bounded by the lifetime limit anyway.
+    /// Serve until `shutdown` resolves; then requests in flight get the loop's grace period
+    /// and the rest are dropped, so this always returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<(), CertProvError> {
-        let slots = Arc::new(Semaphore::new(self.config.limits.max_connections.max(1)));
-        let mut tasks = JoinSet::new();
-        let ctx = |kind, tls| ListenerCtx {
-            kind,
-            tls,
-            shared: Arc::clone(&self.shared),
-            limits: self.config.limits.clone(),
-            slots: Arc::clone(&slots),
+        let (stop, stopping) = watch::channel(false);
+        let stopped = move || {
+            let mut s = stopping.clone();
+            async move {
+                let _ = s.wait_for(|v| *v).await;
+            }
         };
-        let addr = |l: &TcpListener| l.local_addr().map_or("-".to_string(), |a| a.to_string());
-        if let Some(l) = self.http {
-            tracing::info!(addr = %addr(&l), path = %self.config.path, "certprov HTTP listening");
-            tasks.spawn(accept_loop(l, ctx(Listener::Http, None)));
-        }
-        if let Some((l, acc)) = self.https {
-            tracing::info!(addr = %addr(&l), path = %self.config.path, "certprov HTTPS listening");
-            tasks.spawn(accept_loop(l, ctx(Listener::Https, Some(acc))));
+        let mut tasks = JoinSet::new();
+        let path = &self.config.path;
+        for (kind, server) in [(Listener::Http, self.http), (Listener::Https, self.https)] {
+            let Some(server) = server else { continue };
+            let addr = server
+                .local_addr()
+                .map_or("-".to_string(), |a| a.to_string());
+            tracing::info!(%addr, %path, listener = listener::name(kind), "certprov listening");
+            tasks.spawn(listener::serve(
+                server,
+                kind,
+                Arc::clone(&self.shared),
+                stopped(),
+            ));
         }
         shutdown.await;
-        tasks.shutdown().await;
+        let _ = stop.send(true);
+        while tasks.join_next().await.is_some() {}
         Ok(())
     }
 }
