@@ -141,8 +141,15 @@ impl fmt::Debug for DialectRow {
     }
 }
 
-/// Every dialect's row; each parser adds its own (kea, isc, dnsmasq, …).
-pub const DIALECTS: &[DialectRow] = &[];
+/// Every dialect's row; each parser adds its own.
+pub const DIALECTS: &[DialectRow] = &[DialectRow {
+    dialect: Dialect::Kea,
+    id: "kea",
+    name: "ISC Kea DHCPv4 (kea-dhcp4.conf, or config-get through the Control Agent)",
+    detect: crate::kea::detect,
+    parse: crate::kea::parse,
+    assembly: &KEA,
+}];
 
 impl Dialect {
     pub fn row(self) -> Option<&'static DialectRow> {

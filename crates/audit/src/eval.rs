@@ -105,6 +105,8 @@ pub struct Effective {
     /// Every top-level option by code.
     pub options: BTreeMap<u8, Assembled>,
     pub conflicts: Vec<Conflict>,
+    /// Settings that reach the client with a value ucprov does not size ([`Data::Unsized`]).
+    pub unsized_settings: Vec<usize>,
 }
 
 impl Effective {
@@ -113,11 +115,11 @@ impl Effective {
     }
 }
 
-/// What `client` receives when served from `scope`.
-pub fn evaluate(config: &Config, rules: &Assembly, scope: usize, client: &Client) -> Effective {
+/// The settings that reach `client` served from `scope`, whatever their rank.
+pub fn visible(config: &Config, scope: usize, client: &Client) -> Vec<usize> {
     let chain = config.chain(scope);
     let classes = memberships(config, client.vendor_class.as_deref());
-    let visible: Vec<usize> = config
+    config
         .settings
         .iter()
         .enumerate()
@@ -128,9 +130,15 @@ pub fn evaluate(config: &Config, rules: &Assembly, scope: usize, client: &Client
                 .all(|r| classes.get(r.class).copied().unwrap_or(false) != r.negated)
         })
         .map(|(i, _)| i)
-        .collect();
+        .collect()
+}
+
+/// What `client` receives when served from `scope`.
+pub fn evaluate(config: &Config, rules: &Assembly, scope: usize, client: &Client) -> Effective {
+    let visible = visible(config, scope, client);
     let mut conflicts = Vec::new();
     let mut options = BTreeMap::new();
+    let mut unsized_settings = Vec::new();
     let codes: Vec<u8> = unique(
         visible
             .iter()
@@ -146,6 +154,10 @@ pub fn evaluate(config: &Config, rules: &Assembly, scope: usize, client: &Client
                 bytes: b.clone(),
                 settings: vec![winner],
             },
+            Data::Unsized(_) => {
+                unsized_settings.push(winner);
+                continue;
+            }
             Data::Encapsulate(space) => {
                 let mut settings = vec![winner];
                 let sub_codes = unique(
@@ -163,8 +175,9 @@ pub fn evaluate(config: &Config, rules: &Assembly, scope: usize, client: &Client
                     .iter()
                     .filter_map(|&i| match &config.settings[i].value.data {
                         Data::Bytes(b) => Some((config.settings[i].value.code, b.clone())),
-                        // Nested encapsulation is not something option 43 profiles use.
-                        Data::Encapsulate(_) => None,
+                        // Nested encapsulation is not something option 43 profiles use, and
+                        // parsers never leave a sub-option unsized_settings.
+                        Data::Encapsulate(_) | Data::Unsized(_) => None,
                     })
                     .collect();
                 settings.extend(chosen);
@@ -181,6 +194,7 @@ pub fn evaluate(config: &Config, rules: &Assembly, scope: usize, client: &Client
         client: client.clone(),
         options,
         conflicts,
+        unsized_settings,
     }
 }
 

@@ -19,12 +19,17 @@
 //! Pure except for [`source::RealFs`]; the parsers take any [`source::FileSystem`].
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod dialect;
 pub mod error;
 pub mod eval;
+pub mod fix;
+pub mod kea;
 pub mod model;
+pub mod rules;
 pub mod source;
 
+pub use audit::{audit, read, Report, ScopeReport};
 pub use dialect::Dialect;
 pub use error::{AuditError, ErrorKind};
 pub use model::Config;

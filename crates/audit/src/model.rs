@@ -72,6 +72,10 @@ pub enum Data {
     /// Built from the settings of this sub-option space visible to the client (ISC
     /// `vendor-option-space`, Kea `encapsulate`, dnsmasq `vendor:`).
     Encapsulate(String),
+    /// An option ucprov does not compute bytes for (a type or vendor space it does not model)
+    /// and that cannot be option 43, 120 or one of their sub-options: counted as present, its
+    /// size unknown, and said so where a size matters.
+    Unsized(String),
 }
 
 /// An option value as configured.
