@@ -24,6 +24,7 @@ impl Cert {
     /// Decode one DER certificate. Trailing bytes are an error (strict DER), so a
     /// certificate followed by junk is not silently accepted.
     pub fn from_der(der: &[u8], source_name: &str) -> Result<Self, PkiError> {
+        crate::bounds::check(der, "certificate", source_name)?;
         let parsed = Certificate::from_der(der).map_err(|e| PkiError::Der {
             source_name: source_name.to_owned(),
             what: "certificate".to_owned(),

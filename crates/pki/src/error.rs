@@ -40,6 +40,14 @@ pub enum PkiError {
     )]
     NotSignedData { source_name: String, oid: String },
 
+    #[error("{source_name}: {what} is refused at byte {offset}: {problem}; no real certificate or chain has one (fix: check that this is the file the server should use; a chain is a few certificates)")]
+    TooComplex {
+        source_name: String,
+        what: String,
+        offset: usize,
+        problem: String,
+    },
+
     #[error("{source_name}: the container holds no certificates")]
     NoCertificates { source_name: String },
 

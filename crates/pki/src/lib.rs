@@ -6,6 +6,7 @@
 //! drops them without decoding their contents and reports a [`container::Warning`].
 #![forbid(unsafe_code)]
 
+mod bounds;
 pub mod cert;
 pub mod chain;
 pub mod container;
@@ -19,6 +20,7 @@ pub mod summary;
 pub mod testkit;
 mod verify;
 
+pub use bounds::MAX_SET_ELEMENTS;
 pub use cert::Cert;
 pub use chain::{analyze, ChainAnalysis, ChainProblem, ExpiryWarning, OrderedChain};
 pub use container::{parse, ContainerFormat, Parsed, Warning, MAX_INPUT_BYTES};

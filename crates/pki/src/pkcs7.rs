@@ -57,6 +57,7 @@ pub fn parse_der(der: &[u8], source_name: &str) -> Result<Vec<Cert>, PkiError> {
         what: what.to_owned(),
         detail: e.to_string(),
     };
+    crate::bounds::check(der, "PKCS#7", source_name)?;
     let info = ContentInfo::from_der(der).map_err(|e| der_err("PKCS#7 ContentInfo", e))?;
     if info.content_type != ID_SIGNED_DATA {
         return Err(PkiError::NotSignedData {

@@ -3,7 +3,7 @@
 //! and compare the root with a pinned thumbprint.
 
 use std::net::SocketAddr;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use ucprov_pki::{analyze, summarize, CertSummary, ContainerFormat};
@@ -100,6 +100,9 @@ pub fn check(
         root_der: None,
     };
     step.summary = format!("GET {}", t.url);
+    // One deadline over connect and download; the parse after it is bounded by the
+    // certificate and set counts `ucprov-pki` refuses past, not by time.
+    let deadline = Instant::now() + timeout;
     let unreachable_fix = format!(
         "make the certificate provisioning service answer plain HTTP on port {} at {} (ucprov serve does); check DNS for {} and the firewall",
         t.port, t.path, t.host
@@ -122,7 +125,11 @@ pub fn check(
         port: t.port,
         path: t.path.to_string(),
     };
-    let resp = match http::get(conn.stream, &url, timeout, http::MAX_BODY) {
+    // A socket timeout of zero is refused by the OS: the last millisecond still times out.
+    let left = deadline
+        .saturating_duration_since(Instant::now())
+        .max(Duration::from_millis(1));
+    let resp = match http::get(conn.stream, &url, left, http::MAX_BODY) {
         Ok(resp) => resp,
         Err(e) => {
             step.fail(Problem::new(
