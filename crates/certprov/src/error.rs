@@ -42,4 +42,7 @@ pub enum CertProvError {
     BadPath(String),
     #[error("nothing to serve: both the HTTP and HTTPS listeners are disabled")]
     NoListeners,
+    /// The `[certprov]` table of the serve configuration: the key and what is wrong with it.
+    #[error("{0}")]
+    Settings(String),
 }

@@ -19,9 +19,11 @@ mod server;
 pub mod state;
 mod tls;
 
-pub use config::{CertProvConfig, ChainSource, Limits, TlsSource, CONTENT_TYPE, DEFAULT_PATH};
+pub use config::{
+    CertProvConfig, CertProvSettings, ChainSource, Limits, TlsSource, CONTENT_TYPE, DEFAULT_PATH,
+};
 pub use error::CertProvError;
-pub use live::{Applied, Prepared, Reloader};
+pub use live::{check_files, Applied, Prepared, Reloader};
 pub use load::{load_chain_files, LoadedChain};
 pub use metrics::Metrics;
 pub use server::{run, CertProv};

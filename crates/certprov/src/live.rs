@@ -122,6 +122,40 @@ pub(crate) fn load_all(
     Ok((load_chain(config, &demo)?, load_cert(config, &demo)?))
 }
 
+/// What `serve --check` verifies without side effects: the chain and HTTPS files load and
+/// agree. The demo CA is neither read nor created. Returns what will be served, one line each.
+pub fn check_files(config: &CertProvConfig) -> Result<Vec<String>, CertProvError> {
+    let mut out = Vec::new();
+    match &config.chain {
+        ChainSource::Files(paths) => {
+            let chain = load_chain_files(paths, now_unix())?;
+            out.push(format!(
+                "chain from {}: {} certificate(s)",
+                chain.source,
+                chain.chain.certs().len()
+            ));
+            out.extend(chain.warnings.iter().map(|w| format!("warning: {w}")));
+        }
+        ChainSource::DemoCa => out.push("chain: the demo CA (created on first start)".into()),
+    }
+    match (config.https_listen, &config.tls) {
+        (None, _) => {}
+        (Some(_), TlsSource::Files { cert, key }) => {
+            let served = tls::served_cert_from_files(cert, key)?;
+            out.push(format!(
+                "HTTPS certificate {} for {}",
+                served.source,
+                served.leaf.subject()
+            ));
+        }
+        (Some(_), TlsSource::DemoCa) => out.push(format!(
+            "HTTPS certificate: issued by the demo CA for {}",
+            config.web_fqdn
+        )),
+    }
+    Ok(out)
+}
+
 /// A handle that reloads a running service's chain and HTTPS certificate.
 #[derive(Debug, Clone)]
 pub struct Reloader(pub(crate) Arc<Live>);

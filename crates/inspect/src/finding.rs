@@ -84,6 +84,14 @@ pub enum Kind {
     InconsistentScopes,
     /// A configured value differs from the intended profile (`--expect-*`).
     ProfileMismatch,
+    /// A responder site (or one of its relays or subnets) that earlier sites always win:
+    /// its clients never get its profile (`ucprov serve --check`).
+    ShadowedSite,
+    /// Two responder sites' subnets overlap: the earlier one serves the shared addresses.
+    OverlappingSubnets,
+    /// Settings of one option reach a client at the same precedence with different values,
+    /// and which one the server sends is not documented (`ucprov audit`).
+    AmbiguousSetting,
 }
 
 /// A place in a configuration file (`ucprov audit`): the file as the user named it (or as an

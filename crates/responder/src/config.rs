@@ -47,9 +47,10 @@ pub enum ConfigError {
     Syntax(String),
     #[error("{field}: {message}")]
     Invalid { field: String, message: String },
-    /// The file could not be read: an environment problem, not a bad config.
-    #[error("{path}: cannot read: {error}")]
-    Read { path: String, error: std::io::Error },
+    /// The file could not be read whole (missing, too large, not text): an environment
+    /// problem, not a bad config.
+    #[error("{0}")]
+    Read(crate::reload::ReadError),
 }
 
 impl ConfigError {
@@ -146,15 +147,21 @@ impl Config {
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
         let file: FileToml =
             toml::from_str(text).map_err(|e| ConfigError::Syntax(e.to_string()))?;
-        file.validate()
+        file.validate(text)
     }
 
-    /// Read and validate a config file.
+    /// Whether `text` is TOML at all, before any service reads its part: a typo is then one
+    /// error (with its line) rather than one per service.
+    pub fn check_syntax(text: &str) -> Result<(), ConfigError> {
+        toml::from_str::<toml::Table>(text)
+            .map(drop)
+            .map_err(|e| ConfigError::Syntax(e.to_string()))
+    }
+
+    /// Read (at most [`crate::reload::MAX_CONFIG_BYTES`]) and validate a config file.
     pub fn load(path: &std::path::Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
-            path: path.display().to_string(),
-            error,
-        })?;
+        let text = crate::reload::read_bounded(path, crate::reload::MAX_CONFIG_BYTES)
+            .map_err(ConfigError::Read)?;
         Self::from_toml(&text)
     }
 }
@@ -174,7 +181,10 @@ struct FileToml {
     ports: PortsToml,
     default: Option<SiteToml>,
     #[serde(default)]
-    site: Vec<SiteToml>,
+    site: Vec<toml::Spanned<SiteToml>>,
+    /// The certificate provisioning service's table, read by `ucprov serve` itself.
+    #[serde(default, rename = "certprov")]
+    _certprov: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -232,11 +242,13 @@ struct SubToml {
 }
 
 impl FileToml {
-    fn validate(self) -> Result<Config, ConfigError> {
+    fn validate(self, text: &str) -> Result<Config, ConfigError> {
         let listen = self.listen.validate()?;
         let vendor_class = self.vendor_class.validate()?;
         let mut sites = Vec::with_capacity(self.site.len());
-        for (i, s) in self.site.into_iter().enumerate() {
+        for (i, spanned) in self.site.into_iter().enumerate() {
+            let line = line_of(text, spanned.span().start);
+            let s = spanned.into_inner();
             let label = format!("site[{i}]");
             let name = s
                 .name
@@ -253,7 +265,9 @@ impl FileToml {
                     "matches no client: give subnets = [\"10.1.0.0/16\"] or relays = [\"10.1.0.1\"] (or use [default])",
                 ));
             }
-            sites.push(s.into_site(name, &field)?);
+            let mut site = s.into_site(name, &field)?;
+            site.line = line;
+            sites.push(site);
         }
         let default = match self.default {
             Some(d) if !d.subnets.is_empty() || !d.relays.is_empty() || d.name.is_some() => {
@@ -283,6 +297,12 @@ impl FileToml {
             sites: Sites { sites, default },
         })
     }
+}
+
+/// The 1-based line holding byte `offset` of `text`.
+fn line_of(text: &str, offset: usize) -> Option<u32> {
+    let before = text.get(..offset)?;
+    u32::try_from(before.bytes().filter(|b| *b == b'\n').count() + 1).ok()
 }
 
 impl ListenToml {
@@ -488,6 +508,19 @@ sub = [{ code = 10, hex = "00C8" }, { code = 220, text = "NAP" }]
         assert!(e.contains("server_id"), "{e}");
         let e = err("[vendor_class]\nmatch = \"regex\"\n[default]\nsip_servers = [\"a.b\"]\n");
         assert!(e.contains("match"), "{e}");
+    }
+
+    #[test]
+    fn sites_know_their_line() {
+        let c = Config::from_toml(FULL).unwrap();
+        let line = c.sites.sites[0].line.unwrap();
+        assert_eq!(FULL.lines().nth(line as usize - 1), Some("[[site]]"));
+    }
+
+    #[test]
+    fn the_certprov_table_is_left_to_the_certificate_service() {
+        let c = Config::from_toml("[default]\nsip_servers = [\"a.b\"]\n[certprov]\nanything = 1\n");
+        assert!(c.is_ok(), "{c:?}");
     }
 
     #[test]

@@ -43,6 +43,17 @@ impl fmt::Display for Text<'_> {
     }
 }
 
+/// A transaction id as `0x0000b0ad`: hexadecimal, as probe and Wireshark show it, so a log
+/// line can be matched against a capture by eye.
+#[derive(Clone, Copy)]
+pub struct Xid(pub u32);
+
+impl fmt::Display for Xid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:#010x}", self.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +65,13 @@ mod tests {
             "02:00:5e:00:00:10"
         );
         assert_eq!(Addr(None).to_string(), "-");
+        assert_eq!(
+            Addr(Some(Ipv4Addr::new(192, 0, 2, 1))).to_string(),
+            "192.0.2.1"
+        );
+        assert_eq!(Xid(0xB0AD).to_string(), "0x0000b0ad");
+        assert_eq!(Xid(u32::MAX).to_string(), "0xffffffff");
+        assert_eq!(Xid(0).to_string(), "0x00000000");
         assert_eq!(Text(Some(b"MS\nUC\"")).to_string(), "MS\\nUC\\\"");
     }
 }

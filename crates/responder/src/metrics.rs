@@ -1,7 +1,9 @@
 //! Counters for the responder, lock-free on the hot path, rendered as Prometheus text.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::RwLock;
 
 use crate::reason::Reason;
 
@@ -12,9 +14,10 @@ pub struct Metrics {
     pub malformed: AtomicU64,
     pub reply_bytes: AtomicU64,
     pub send_errors: AtomicU64,
-    pub reloads: AtomicU64,
-    pub reload_failures: AtomicU64,
     ignored: [AtomicU64; Reason::ALL.len()],
+    /// Answers per site name. A site that leaves the config keeps its count (counters never
+    /// go back), one that joins gets an entry on its first answer.
+    by_site: RwLock<BTreeMap<String, AtomicU64>>,
 }
 
 impl Metrics {
@@ -30,9 +33,33 @@ impl Metrics {
         self.ignored.iter().map(|c| c.load(Relaxed)).sum()
     }
 
-    pub fn answer(&self, bytes: usize) {
+    pub fn answer(&self, site: &str, bytes: usize) {
         self.answered.fetch_add(1, Relaxed);
         self.reply_bytes.fetch_add(bytes as u64, Relaxed);
+        // The shared read lock is the hot path; the write lock only on a site's first answer.
+        if let Ok(sites) = self.by_site.read() {
+            if let Some(n) = sites.get(site) {
+                n.fetch_add(1, Relaxed);
+                return;
+            }
+        }
+        let mut sites = match self.by_site.write() {
+            Ok(s) => s,
+            Err(p) => p.into_inner(),
+        };
+        sites
+            .entry(site.to_string())
+            .or_default()
+            .fetch_add(1, Relaxed);
+    }
+
+    /// Answers given with `site`'s profile.
+    pub fn answered_by(&self, site: &str) -> u64 {
+        self.by_site
+            .read()
+            .ok()
+            .and_then(|s| s.get(site).map(|n| n.load(Relaxed)))
+            .unwrap_or(0)
     }
 
     /// Prometheus text exposition format (version 0.0.4).
@@ -64,16 +91,6 @@ impl Metrics {
                 "Replies the kernel refused to send.",
                 &self.send_errors,
             ),
-            (
-                "ucprov_config_reloads_total",
-                "Configurations reloaded and in use.",
-                &self.reloads,
-            ),
-            (
-                "ucprov_config_reload_failures_total",
-                "Reloads rejected; the previous configuration kept serving.",
-                &self.reload_failures,
-            ),
         ];
         for (name, help, counter) in simple {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
@@ -87,8 +104,41 @@ impl Metrics {
         for r in Reason::ALL {
             let _ = writeln!(out, "{name}{{reason=\"{r}\"}} {}", self.ignored(r));
         }
+        let name = "ucprov_dhcp_answered_by_site_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} DHCPINFORMs answered, by the site whose profile they got.\n# TYPE {name} counter"
+        );
+        if let Ok(sites) = self.by_site.read() {
+            for (site, n) in sites.iter() {
+                let _ = writeln!(
+                    out,
+                    "{name}{{site=\"{}\"}} {}",
+                    label(site),
+                    n.load(Relaxed)
+                );
+            }
+        }
         out
     }
+}
+
+/// `ucprov_build_info{version,revision} 1`: which build is running, for dashboards that
+/// compare hosts.
+pub fn build_info(version: &str, revision: &str) -> String {
+    let name = "ucprov_build_info";
+    format!(
+        "# HELP {name} The running build: its version and git revision.\n# TYPE {name} gauge\n{name}{{version=\"{}\",revision=\"{}\"}} 1\n",
+        label(version),
+        label(revision)
+    )
+}
+
+/// A Prometheus label value: backslash, double quote and newline escaped.
+fn label(v: &str) -> String {
+    v.replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -99,13 +149,18 @@ mod tests {
     fn renders_every_counter_and_every_reason() {
         let m = Metrics::default();
         m.received.fetch_add(3, Relaxed);
-        m.answer(300);
+        m.answer("berlin", 300);
+        m.answer("default", 10);
         m.ignore(Reason::Discover);
         m.ignore(Reason::Discover);
         let text = m.render_prometheus();
         assert!(text.contains("ucprov_dhcp_received_total 3\n"));
-        assert!(text.contains("ucprov_dhcp_answered_total 1\n"));
-        assert!(text.contains("ucprov_dhcp_reply_bytes_total 300\n"));
+        assert!(text.contains("ucprov_dhcp_answered_total 2\n"));
+        assert!(text.contains("ucprov_dhcp_reply_bytes_total 310\n"));
+        assert!(text.contains("ucprov_dhcp_answered_by_site_total{site=\"berlin\"} 1\n"));
+        assert!(text.contains("ucprov_dhcp_answered_by_site_total{site=\"default\"} 1\n"));
+        assert_eq!(m.answered_by("berlin"), 1);
+        assert_eq!(m.answered_by("nowhere"), 0);
         assert!(text.contains("ucprov_dhcp_ignored_total{reason=\"discover\"} 2\n"));
         assert!(text.contains("ucprov_dhcp_ignored_total{reason=\"rogue_detection\"} 0\n"));
         assert_eq!(m.ignored_total(), 2);
@@ -114,5 +169,17 @@ mod tests {
             let (_, value) = line.rsplit_once(' ').unwrap();
             value.parse::<u64>().unwrap();
         }
+    }
+
+    #[test]
+    fn build_info_is_one_gauge_with_escaped_labels() {
+        assert_eq!(
+            build_info("0.1.0", "1a2b3c4"),
+            "# HELP ucprov_build_info The running build: its version and git revision.\n# TYPE ucprov_build_info gauge\nucprov_build_info{version=\"0.1.0\",revision=\"1a2b3c4\"} 1\n"
+        );
+        assert!(build_info("1", "a\"b").contains("revision=\"a\\\"b\""));
+        assert!(Metrics::default()
+            .render_prometheus()
+            .contains("# TYPE ucprov_dhcp_answered_by_site_total counter\n"));
     }
 }

@@ -6,18 +6,21 @@ use std::io;
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tracing::{debug, error, info, warn};
 
-use crate::logline::{Addr, Mac, Text};
+use crate::logline::{Addr, Mac, Text, Xid};
 use crate::policy::{decide, Client, Outcome, Policy, Verdict};
+use crate::ratelimit::{Gate, LogLimiter};
 use crate::socket::{DhcpSocket, Received, RecvBatch, BATCH};
 use crate::state::State;
 
 pub struct Responder {
     socket: DhcpSocket,
     state: Arc<State>,
+    /// The "ignored" line per reason. Only the receive task takes it: never contended.
+    limiter: std::sync::Mutex<LogLimiter>,
 }
 
 impl Responder {
@@ -25,7 +28,11 @@ impl Responder {
     pub fn bind(state: Arc<State>) -> io::Result<Self> {
         let listen = state.current().config.listen.clone();
         let socket = DhcpSocket::bind(SocketAddrV4::new(listen.address, listen.port))?;
-        Ok(Responder { socket, state })
+        Ok(Responder {
+            socket,
+            state,
+            limiter: std::sync::Mutex::new(LogLimiter::default()),
+        })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -39,9 +46,16 @@ impl Responder {
         let mut replies: Vec<Vec<u8>> = (0..BATCH).map(|_| Vec::with_capacity(1500)).collect();
         tokio::pin!(shutdown);
         let mut failures = 0u32;
+        let interval = self.with_limiter(|l| l.interval());
+        let mut summaries = tokio::time::interval(interval);
+        summaries.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let received = tokio::select! {
                 () = &mut shutdown => break,
+                _ = summaries.tick() => {
+                    self.log_summaries();
+                    continue;
+                }
                 r = self.socket.recv_batch(&mut batch) => r,
             };
             if let Err(e) = received {
@@ -56,8 +70,24 @@ impl Responder {
             let policy = self.state.current();
             self.handle_batch(&batch, &policy, &mut replies).await;
         }
+        self.log_summaries();
         info!("DHCP responder stopped");
         Ok(())
+    }
+
+    fn with_limiter<T>(&self, f: impl FnOnce(&mut LogLimiter) -> T) -> T {
+        // Uncontended: only this task takes it. A panic while holding it left whole state.
+        match self.limiter.lock() {
+            Ok(mut l) => f(&mut l),
+            Err(p) => f(&mut p.into_inner()),
+        }
+    }
+
+    /// One line per reason whose lines were left out during the last interval.
+    fn log_summaries(&self) {
+        for (reason, suppressed) in self.with_limiter(|l| l.due(Instant::now())) {
+            log_suppressed(reason, suppressed);
+        }
     }
 
     /// Decide every datagram of a batch, then send the replies together.
@@ -124,8 +154,16 @@ impl Responder {
             }
             Verdict::Ignore(reason) => {
                 metrics.ignore(reason);
+                let Gate::Log { suppressed } =
+                    self.with_limiter(|l| l.admit(reason, Instant::now()))
+                else {
+                    return None;
+                };
+                if suppressed > 0 {
+                    log_suppressed(reason, suppressed);
+                }
                 let message_type = client.message_type.map_or("-", |t| t.name());
-                info!(mac = %Mac(client.hardware_address), ciaddr = %Addr(client.ciaddr), giaddr = %Addr(client.giaddr), vendor_class = %Text(client.vendor_class), %src, xid = client.xid, message_type, %reason, decision = "ignore", "ignored");
+                info!(mac = %Mac(client.hardware_address), ciaddr = %Addr(client.ciaddr), giaddr = %Addr(client.giaddr), vendor_class = %Text(client.vendor_class), %src, xid = %Xid(client.xid), message_type, %reason, decision = "ignore", "ignored");
             }
             Verdict::Malformed(e) => {
                 metrics.malformed.fetch_add(1, Relaxed);
@@ -146,12 +184,12 @@ impl Responder {
         let (src, to, site) = (p.src, p.to, p.site);
         match result {
             Ok(_) => {
-                metrics.answer(p.len);
-                info!(%mac, %ciaddr, %giaddr, vendor_class = %Text(c.vendor_class), %src, xid = c.xid, site, %to, decision = "ack", "answered DHCPINFORM");
+                metrics.answer(site, p.len);
+                info!(%mac, %ciaddr, %giaddr, vendor_class = %Text(c.vendor_class), %src, xid = %Xid(c.xid), site, %to, decision = "ack", "answered DHCPINFORM");
             }
             Err(e) => {
                 metrics.send_errors.fetch_add(1, Relaxed);
-                warn!(%mac, %ciaddr, %giaddr, %src, xid = c.xid, site, %to, error = %e, decision = "send_failed", "could not send DHCPACK");
+                warn!(%mac, %ciaddr, %giaddr, %src, xid = %Xid(c.xid), site, %to, error = %e, decision = "send_failed", "could not send DHCPACK");
             }
         }
     }
@@ -167,47 +205,6 @@ struct Pending<'p, 'c> {
     len: usize,
 }
 
-/// Reload the config on every SIGHUP until `shutdown` resolves. A rejected config is logged
-/// and the previous one keeps serving. The caller creates `hup` (tokio's
-/// `signal(SignalKind::hangup())`) before announcing readiness: until it exists, SIGHUP's
-/// default action would end the process.
-pub async fn reload_on_sighup(
-    state: Arc<State>,
-    mut hup: tokio::signal::unix::Signal,
-    shutdown: impl Future<Output = ()>,
-) -> io::Result<()> {
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => return Ok(()),
-            got = hup.recv() => if got.is_none() { return Ok(()) },
-        }
-        log_reload(&state);
-    }
-}
-
-/// Reload and write the outcome to the log.
-pub fn log_reload(state: &State) {
-    let path = state.path().map(|p| p.display().to_string());
-    let path = path.as_deref().unwrap_or("-");
-    match state.reload() {
-        Ok(r) => {
-            info!(path, sites = r.sites, "configuration reloaded");
-            if r.listen_changed {
-                warn!(
-                    path,
-                    "listen address or port changed: takes effect at the next start"
-                );
-            }
-            if r.admin_changed {
-                warn!(
-                    path,
-                    "admin address changed: takes effect at the next start"
-                );
-            }
-        }
-        Err(e) => {
-            error!(path, error = %e, "configuration reload rejected; still serving the previous configuration")
-        }
-    }
+fn log_suppressed(reason: crate::reason::Reason, suppressed: u64) {
+    info!(%reason, suppressed, interval_s = crate::ratelimit::LOG_INTERVAL.as_secs(), "ignored: further lines of this reason left out (every one is counted in ucprov_dhcp_ignored_total)");
 }

@@ -14,6 +14,9 @@ pub struct Site {
     /// Relay agents (`giaddr`) whose clients this site serves.
     pub relays: Vec<Ipv4Addr>,
     pub provisioning: Provisioning,
+    /// The 1-based line of the site's `[[site]]` table in the config file, when it came
+    /// from one: findings about the site point there.
+    pub line: Option<u32>,
     option43: Vec<u8>,
     option120: Vec<u8>,
 }
@@ -35,6 +38,7 @@ impl Site {
             subnets,
             relays,
             provisioning,
+            line: None,
             option43,
             option120,
         })

@@ -52,9 +52,10 @@ impl State {
         self.path.as_deref()
     }
 
-    /// Re-read the config file. On any error the running config stays and the error is
-    /// returned for the log; nothing is half-applied.
-    pub fn reload(&self) -> Result<Reloaded, ConfigError> {
+    /// Read and check the config file into a policy, touching nothing that serves. Blocking
+    /// and bounded in size ([`crate::reload::MAX_CONFIG_BYTES`]) but not in time: run it with
+    /// [`crate::reload::off_thread`].
+    pub fn load(&self) -> Result<Policy, ConfigError> {
         let Some(path) = &self.path else {
             return Err(ConfigError::Invalid {
                 field: "--config".into(),
@@ -63,24 +64,12 @@ impl State {
                         .into(),
             });
         };
-        let result = Config::load(path).and_then(|c| self.replace(c));
-        match &result {
-            Ok(_) => self
-                .metrics
-                .reloads
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-            Err(_) => self
-                .metrics
-                .reload_failures
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed),
-        };
-        result
+        Policy::new(Config::load(path)?, interface_index)
     }
 
-    /// Swap in `config` after checking it. Listening sockets and the admin address are bound
-    /// once, so changes to them are reported and take effect at the next start.
-    pub fn replace(&self, config: Config) -> Result<Reloaded, ConfigError> {
-        let policy = Policy::new(config, interface_index)?;
+    /// Swap in a checked policy. Listening sockets and the admin address are bound once, so
+    /// changes to them are reported and take effect at the next start.
+    pub fn install(&self, policy: Policy) -> Reloaded {
         let old = self.current();
         let reloaded = Reloaded {
             sites: policy.config.sites.sites.len(),
@@ -93,7 +82,17 @@ impl State {
             Ok(mut slot) => *slot = new,
             Err(poisoned) => *poisoned.into_inner() = new,
         }
-        Ok(reloaded)
+        reloaded
+    }
+
+    /// [`State::load`] then [`State::install`], blocking: for callers that own the thread.
+    pub fn reload(&self) -> Result<Reloaded, ConfigError> {
+        self.load().map(|p| self.install(p))
+    }
+
+    /// Check `config` and swap it in.
+    pub fn replace(&self, config: Config) -> Result<Reloaded, ConfigError> {
+        Ok(self.install(Policy::new(config, interface_index)?))
     }
 }
 
@@ -139,13 +138,6 @@ mod tests {
         std::fs::remove_file(file.path()).unwrap();
         assert!(state.reload().is_err());
         assert_eq!(web(&state), "old.contoso.com");
-        assert_eq!(
-            state
-                .metrics
-                .reload_failures
-                .load(std::sync::atomic::Ordering::Relaxed),
-            3
-        );
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! `ucprov serve`: the DHCPINFORM responder and the certificate provisioning service on one
 //! tokio runtime. Each service is a future that runs until a shared shutdown signal; adding
-//! one is a `spawn` into the set plus its metrics source.
+//! one is a `spawn` into the set plus its metrics source. SIGHUP reloads both from the one
+//! file, off the serving path ([`reload`]).
+
+mod reload;
 
 use std::future::Future;
 use std::io;
@@ -13,11 +16,15 @@ use tokio::signal::unix::SignalKind;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 use tracing::{error, info};
+use ucprov_certprov::{CertProvConfig, CertProvSettings};
+use ucprov_inspect::finding::Finding;
 use ucprov_inspect::rules::input::{profile_warnings, Input};
 use ucprov_responder::admin::{Admin, MetricsSource};
 use ucprov_responder::config::{Config, ConfigError};
+use ucprov_responder::overlap::site_findings;
 use ucprov_responder::policy::Policy;
-use ucprov_responder::server::{reload_on_sighup, Responder};
+use ucprov_responder::reload::{read_bounded, ReloadMetrics, MAX_CONFIG_BYTES};
+use ucprov_responder::server::Responder;
 use ucprov_responder::state::{interface_index, State};
 
 use crate::cmd::cert::CertProvArgs;
@@ -36,19 +43,23 @@ pub enum LogFormat {
 #[command(mut_arg("sip_servers", |a| a.required_unless_present_any(["sip_server_ip", "config", "no_dhcp"])))]
 #[command(after_help = "\
 Answers only DHCPINFORM from MS-UC-Client devices, side by side with the real DHCP server; never
-leases. SIGHUP reloads --config (a bad file is rejected and the old config keeps serving);
-SIGTERM stops. Log level: RUST_LOG (default info).
+leases. A [certprov] table in --config (or --certprov) also runs the certificate provisioning
+service; its flags override the table's keys. SIGHUP reloads --config, the CA chain and the HTTPS
+certificate without dropping connections (a bad file is rejected, logged once, and the old one
+keeps serving; listen addresses change only at a restart); SIGTERM stops. Log level: RUST_LOG
+(default info).
 
 Examples:
   ucprov serve --sip-server pool.contoso.com --web-server web.contoso.com
   ucprov serve --config /etc/ucprov/serve.toml
   ucprov serve --check --config /etc/ucprov/serve.toml")]
 pub struct ServeArgs {
-    /// TOML configuration (sites, listen, admin); see deploy/serve.example.toml.
+    /// TOML configuration (sites, listen, admin, [certprov]); see deploy/serve.example.toml.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
-    /// Validate the configuration (file or flags) and exit: 0 valid, 1 invalid.
+    /// Validate the configuration (file or flags) and exit: 0 valid, 1 invalid (including a
+    /// site that earlier sites always win), 3 a file that cannot be read.
     #[arg(long)]
     pub check: bool,
 
@@ -87,7 +98,8 @@ pub struct ServeArgs {
     pub no_dhcp: bool,
 
     /// Also run the certificate provisioning service next to the DHCP responder (implied by
-    /// --no-dhcp). Off by default so the responder alone never claims port 80.
+    /// --no-dhcp and by a [certprov] table in --config). Off by default so the responder
+    /// alone never claims port 80.
     #[arg(long)]
     pub certprov: bool,
 
@@ -103,20 +115,40 @@ pub struct ServeArgs {
     pub json: bool,
 }
 
+/// The configuration file as read once at startup: its path and its text.
+pub(crate) struct ConfigFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl ConfigFile {
+    fn read(path: &std::path::Path) -> CliResult<Self> {
+        // The same bound as a reload: a device or an endless file is an error, not a hang.
+        let text = read_bounded(path, MAX_CONFIG_BYTES).map_err(CliError::env)?;
+        Ok(ConfigFile {
+            path: path.to_path_buf(),
+            text,
+        })
+    }
+
+    /// The directory relative paths in the file are taken from.
+    pub fn base(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default()
+    }
+}
+
 impl ServeArgs {
-    /// The configuration the flags or the file describe, and the file to reload from.
-    fn config(&self) -> CliResult<(Config, Option<PathBuf>)> {
-        match (&self.config, &self.profile) {
-            (Some(_), Some(_)) => Err(CliError::usage(
-                "profile flags (--sip-server, --web-server, ...) and --config exclude each other; put the profile in the file's [default] table",
-            )),
-            (Some(path), None) => {
-                let config = Config::load(path).map_err(|e| match e {
-                    ConfigError::Read { .. } => CliError::env(e),
-                    _ => CliError::invalid(format!("{}: {e}", path.display())),
-                })?;
-                Ok((config, Some(path.clone())))
-            }
+    /// The DHCP configuration the flags or the file describe.
+    fn config(&self, file: Option<&ConfigFile>) -> CliResult<Config> {
+        match (file, &self.profile) {
+            (Some(_), Some(_)) => Err(CliError::usage(PROFILE_AND_CONFIG)),
+            (Some(file), None) => Config::from_toml(&file.text).map_err(|e| match e {
+                ConfigError::Read(_) => CliError::env(e),
+                _ => CliError::invalid(format!("{}: {e}", file.path.display())),
+            }),
             (None, Some(profile)) => {
                 let mut config =
                     Config::single_site(profile.provisioning()?).map_err(CliError::invalid)?;
@@ -128,22 +160,57 @@ impl ServeArgs {
                 config.admin = self.admin;
                 config.server_id = self.server_id;
                 config.always_send = self.force_options;
-                Ok((config, None))
+                Ok(config)
             }
             (None, None) => Err(CliError::usage(
                 "give --config FILE, or --sip-server FQDN for a single-site quick start",
             )),
         }
     }
+
+    /// The certificate service's configuration: the file's `[certprov]` table with the flags
+    /// over it, or `None` when the service is not asked for.
+    fn certprov(&self, file: Option<&ConfigFile>) -> CliResult<Option<CertProvConfig>> {
+        let from_file = match file {
+            Some(f) => CertProvSettings::from_toml(&f.text, &f.base())
+                .map_err(|e| CliError::invalid(format!("{}: {e}", f.path.display())))?,
+            None => None,
+        };
+        if !(self.no_dhcp || self.certprov || from_file.is_some()) {
+            return Ok(None);
+        }
+        let settings = from_file
+            .unwrap_or_default()
+            .overridden_by(self.certprov_args.to_settings());
+        settings.to_config().map(Some).map_err(|e| match file {
+            Some(f) => CliError::invalid(format!("{}: {e}", f.path.display())),
+            None => CliError::invalid(e),
+        })
+    }
 }
 
+const PROFILE_AND_CONFIG: &str = "profile flags (--sip-server, --web-server, ...) and --config exclude each other; put the profile in the file's [default] table";
+
 pub fn run(args: &ServeArgs) -> CliResult {
+    // A usage error is one before any file is touched.
+    if args.config.is_some() && args.profile.is_some() && !args.no_dhcp {
+        return Err(CliError::usage(PROFILE_AND_CONFIG));
+    }
+    let file = args.config.as_deref().map(ConfigFile::read).transpose()?;
     let dhcp = if args.no_dhcp {
         None
     } else {
-        Some(args.config()?)
+        Some(args.config(file.as_ref())?)
     };
-    if let Some((config, _)) = &dhcp {
+    let certprov = args.certprov(file.as_ref())?;
+    let source = file
+        .as_ref()
+        .map_or("flags".to_string(), |f| f.path.display().to_string());
+    let findings = dhcp
+        .as_ref()
+        .map(|c| site_findings(&c.sites, &source))
+        .unwrap_or_default();
+    if let Some(config) = &dhcp {
         let warnings = input_warnings(config, args.profile.as_ref());
         if args.strict && !warnings.is_empty() {
             for w in &warnings {
@@ -161,65 +228,100 @@ pub fn run(args: &ServeArgs) -> CliResult {
     if args.check {
         let warnings = dhcp
             .as_ref()
-            .map(|(config, _)| input_warnings(config, args.profile.as_ref()))
+            .map(|config| input_warnings(config, args.profile.as_ref()))
             .unwrap_or_default();
-        return check(dhcp.as_ref(), warnings, args.json);
+        let checked = Checked {
+            dhcp: dhcp.as_ref().map(|c| (c, source.as_str())),
+            warnings,
+            findings,
+            certprov: certprov.as_ref(),
+        };
+        return check(checked, args.json);
+    }
+    // Not fatal when serving: the earlier site answers, as --check explains.
+    if !findings.is_empty() {
+        eprint!("{}", ucprov_inspect::finding::render(&findings, "ucprov: "));
     }
     init_logging(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::env(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(serve(args, dhcp))
+    let path = file.map(|f| f.path);
+    runtime.block_on(serve(args, dhcp, certprov, path))
 }
 
 /// `serve --check --json`'s document (docs/json.md).
 #[derive(Debug, serde::Serialize)]
 struct CheckReport {
+    /// False when a finding is an error (a site that can never match).
     ok: bool,
     /// The file checked, `"flags"` for the command-line profile, `null` with --no-dhcp.
     source: Option<String>,
     sites: usize,
     default: bool,
     warnings: Vec<String>,
+    /// Sites shadowed by earlier ones and overlapping subnets, with their line.
+    findings: Vec<Finding>,
+    /// What the certificate service would serve (`null` when it is not configured).
+    certprov: Option<Vec<String>>,
 }
 
-/// `--check`: the configuration was already loaded and validated; say what it holds.
-fn check(dhcp: Option<&(Config, Option<PathBuf>)>, warnings: Vec<String>, json: bool) -> CliResult {
-    let report = match dhcp {
-        None => CheckReport {
-            ok: true,
-            source: None,
-            sites: 0,
-            default: false,
-            warnings,
-        },
-        Some((config, path)) => CheckReport {
-            ok: true,
-            source: Some(
-                path.as_ref()
-                    .map_or("flags".to_string(), |p| p.display().to_string()),
-            ),
-            sites: config.sites.sites.len(),
-            default: config.sites.default.is_some(),
-            warnings,
-        },
+struct Checked<'a> {
+    dhcp: Option<(&'a Config, &'a str)>,
+    warnings: Vec<String>,
+    findings: Vec<Finding>,
+    certprov: Option<&'a CertProvConfig>,
+}
+
+/// `--check`: the configuration was already loaded and validated; check the certificate
+/// files, say what it holds and what looks wrong.
+fn check(c: Checked<'_>, json: bool) -> CliResult {
+    let certprov = c
+        .certprov
+        .map(|cfg| ucprov_certprov::check_files(cfg).map_err(CliError::invalid))
+        .transpose()?;
+    let report = CheckReport {
+        ok: !c.findings.iter().any(Finding::is_error),
+        source: c.dhcp.map(|(_, s)| s.to_string()),
+        sites: c.dhcp.map_or(0, |(d, _)| d.sites.sites.len()),
+        default: c.dhcp.is_some_and(|(d, _)| d.sites.default.is_some()),
+        warnings: c.warnings,
+        findings: c.findings,
+        certprov,
+    };
+    let errors = report.findings.iter().filter(|f| f.is_error()).count();
+    let verdict = || {
+        if errors == 0 {
+            Ok(())
+        } else {
+            Err(CliError::invalid(format!(
+                "{errors} site(s) can never match (see the findings)"
+            )))
+        }
     };
     if json {
-        return crate::output::write_json(&report);
+        crate::output::write_json(&report)?;
+        return verdict();
     }
-    let text = match &report.source {
-        None => "ok: --no-dhcp: no DHCP configuration to check\n".to_string(),
+    let mut text = match &report.source {
+        None => "--no-dhcp: no DHCP configuration to check\n".to_string(),
         Some(what) => {
             let default = if report.default {
                 " and a default"
             } else {
                 ", no default"
             };
-            format!("ok: {what}: {} site(s){default}\n", report.sites)
+            format!("{what}: {} site(s){default}\n", report.sites)
         }
     };
-    crate::output::write_stdout(&text)
+    text.insert_str(0, if report.ok { "ok: " } else { "not ok: " });
+    text.push_str(&ucprov_inspect::finding::render(&report.findings, ""));
+    for line in report.certprov.iter().flatten() {
+        text.push_str(&format!("certprov: {line}\n"));
+    }
+    crate::output::write_stdout(&text)?;
+    verdict()
 }
 
 /// Inputs that look like mistakes, per site: naming the flag when the profile came from
@@ -285,7 +387,12 @@ async fn named(name: &'static str, service: impl Future<Output = io::Result<()>>
     (name, service.await)
 }
 
-async fn serve(args: &ServeArgs, dhcp: Option<(Config, Option<PathBuf>)>) -> CliResult {
+async fn serve(
+    args: &ServeArgs,
+    dhcp: Option<Config>,
+    certprov: Option<CertProvConfig>,
+    path: Option<PathBuf>,
+) -> CliResult {
     // Handlers first: until they exist, SIGHUP and SIGTERM would kill the process outright.
     let signal = |kind| tokio::signal::unix::signal(kind).map_err(CliError::env);
     let hup = signal(SignalKind::hangup())?;
@@ -298,12 +405,19 @@ async fn serve(args: &ServeArgs, dhcp: Option<(Config, Option<PathBuf>)>) -> Cli
         }
     };
     let mut services: JoinSet<Service> = JoinSet::new();
-    let mut metrics: Vec<MetricsSource> = Vec::new();
+    let reload_metrics = Arc::new(ReloadMetrics::started());
+    let build = ucprov_responder::metrics::build_info(env!("CARGO_PKG_VERSION"), revision());
+    let reloads = Arc::clone(&reload_metrics);
+    let mut metrics: Vec<MetricsSource> = vec![
+        Arc::new(move || build.clone()),
+        Arc::new(move || reloads.render_prometheus()),
+    ];
     let mut admin_addr = None;
-    if let Some((config, path)) = dhcp {
+    let mut dhcp_state = None;
+    if let Some(config) = dhcp {
         admin_addr = config.admin;
         let policy = Policy::new(config, interface_index).map_err(CliError::invalid)?;
-        let state = Arc::new(State::new(policy, path));
+        let state = Arc::new(State::new(policy, path.clone()));
         let responder = Responder::bind(Arc::clone(&state)).map_err(|e| {
             CliError::env(format!(
                 "cannot listen for DHCP: {e} (port 67 needs root or CAP_NET_BIND_SERVICE; is another server bound without SO_REUSEADDR?)"
@@ -314,15 +428,15 @@ async fn serve(args: &ServeArgs, dhcp: Option<(Config, Option<PathBuf>)>) -> Cli
         let source = Arc::clone(&state);
         metrics.push(Arc::new(move || source.metrics.render_prometheus()));
         services.spawn(named("dhcp", responder.run(shutdown())));
-        services.spawn(named("reload", reload_on_sighup(state, hup, shutdown())));
+        dhcp_state = Some(state);
     }
-    if args.no_dhcp || args.certprov {
+    let mut certprov_reloader = None;
+    if let Some(config) = certprov {
         let counters = Arc::new(ucprov_certprov::Metrics::new());
-        let svc =
-            ucprov_certprov::CertProv::bind(args.certprov_args.to_config(), Arc::clone(&counters))
-                .await
-                .map_err(CliError::env)?;
-        let path = &args.certprov_args.certprov_path;
+        let svc = ucprov_certprov::CertProv::bind(config.clone(), Arc::clone(&counters))
+            .await
+            .map_err(CliError::env)?;
+        let path = &config.path;
         if let Some(a) = svc.http_addr() {
             eprintln!("certprov: http://{a}{path}");
         }
@@ -330,11 +444,23 @@ async fn serve(args: &ServeArgs, dhcp: Option<(Config, Option<PathBuf>)>) -> Cli
             eprintln!("certprov: https://{a}{path}");
         }
         metrics.push(Arc::new(move || counters.render_prometheus()));
+        let reloader = svc.reloader();
+        let expiry = reloader.clone();
+        metrics.push(Arc::new(move || expiry.render_prometheus()));
+        certprov_reloader = Some(reloader);
         let run = svc.run(shutdown());
         services.spawn(named("certprov", async move {
             run.await.map_err(io::Error::other)
         }));
     }
+    let reload = reload::Reload {
+        path,
+        dhcp: dhcp_state,
+        certprov: certprov_reloader.map(|r| (r, args.certprov_args.to_settings())),
+        metrics: reload_metrics,
+        readers: Default::default(),
+    };
+    services.spawn(named("reload", reload.serve(hup, shutdown())));
     if let Some(addr) = args.admin.or(admin_addr) {
         let admin = Admin::bind(addr, metrics)
             .await
@@ -349,6 +475,8 @@ async fn serve(args: &ServeArgs, dhcp: Option<(Config, Option<PathBuf>)>) -> Cli
     info!("shutting down");
     let _ = stop.send(true);
     let mut failed: Vec<String> = early.and_then(failure).into_iter().collect();
+    // Every service ends at the shutdown signal; a reload thread blocked on a FIFO is
+    // detached and does not hold this (crate::cmd::serve::reload).
     while let Some(ended) = services.join_next().await {
         failed.extend(failure(ended));
     }
@@ -358,6 +486,12 @@ async fn serve(args: &ServeArgs, dhcp: Option<(Config, Option<PathBuf>)>) -> Cli
     } else {
         Err(CliError::env(failed.join("; ")))
     }
+}
+
+/// The git revision for `ucprov_build_info` (`abc123456789`, `-dirty` when it was).
+fn revision() -> &'static str {
+    let rev = env!("UCPROV_GIT_REV");
+    rev.strip_prefix("git ").unwrap_or(rev)
 }
 
 fn failure(ended: Result<Service, tokio::task::JoinError>) -> Option<String> {
