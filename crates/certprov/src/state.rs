@@ -12,9 +12,16 @@ use crate::CertProvError;
 pub const DEMO_CA_CERT: &str = "demo-ca.pem";
 pub const DEMO_CA_KEY: &str = "demo-ca.key.pem";
 
-/// `$XDG_STATE_HOME/ucprov`, else `$HOME/.local/state/ucprov`.
+/// systemd's `$STATE_DIRECTORY` (the unit's `StateDirectory=`; its first entry when it
+/// names several), else `$XDG_STATE_HOME/ucprov`, else `$HOME/.local/state/ucprov`.
 pub fn default_state_dir() -> Result<PathBuf, CertProvError> {
     let non_empty = |k| std::env::var_os(k).filter(|v| !v.is_empty());
+    if let Some(dirs) = non_empty("STATE_DIRECTORY") {
+        let dirs = dirs.to_string_lossy().into_owned();
+        if let Some(first) = dirs.split(':').find(|d| !d.is_empty()) {
+            return Ok(PathBuf::from(first));
+        }
+    }
     if let Some(x) = non_empty("XDG_STATE_HOME") {
         return Ok(PathBuf::from(x).join("ucprov"));
     }
@@ -93,11 +100,33 @@ fn still_good(server: &PemPair, root: &PemPair) -> bool {
         .is_ok_and(|c| c.expiry_warnings().is_empty())
 }
 
+/// Create the state directory owner-only (0700), or make an existing one so: it holds the
+/// demo CA's private key, and whoever can write there could swap the files under us.
 fn create_dir(dir: &Path) -> Result<(), CertProvError> {
-    std::fs::create_dir_all(dir).map_err(|source| CertProvError::State {
+    let err = |source| CertProvError::State {
         path: dir.to_path_buf(),
         source,
-    })
+    };
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+        builder.mode(0o700);
+        builder.create(dir).map_err(err)?;
+        let meta = std::fs::symlink_metadata(dir).map_err(err)?;
+        if !meta.is_dir() {
+            return Err(err(std::io::Error::other(
+                "not a directory (a symlink or a file is in the way); remove it or give --state-dir",
+            )));
+        }
+        if meta.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(err)?;
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    builder.create(dir).map_err(err)
 }
 
 fn read_pair(cert: &Path, key: &Path) -> Result<PemPair, CertProvError> {
@@ -126,9 +155,11 @@ fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<(), CertProvError
         path: path.to_path_buf(),
         source,
     };
-    let tmp = path.with_extension("tmp");
+    // A fresh name created exclusively: an existing file or symlink there (left by anyone
+    // who could write to the directory) can neither choose the key's mode nor redirect it.
+    let tmp = unique_temp_name(path);
     let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    opts.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -137,9 +168,26 @@ fn write_atomic(path: &Path, data: &[u8], mode: u32) -> Result<(), CertProvError
     #[cfg(not(unix))]
     let _ = mode;
     let mut f = opts.open(&tmp).map_err(err)?;
-    f.write_all(data).map_err(err)?;
-    f.sync_all().map_err(err)?;
-    std::fs::rename(&tmp, path).map_err(err)
+    let written = f.write_all(data).and_then(|()| f.sync_all());
+    // rename replaces a symlink at `path` itself; it never writes through it.
+    let placed = written.and_then(|()| std::fs::rename(&tmp, path));
+    if placed.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    placed.map_err(err)
+}
+
+/// `path` with a suffix no other writer can have predicted: process id, time and a counter.
+fn unique_temp_name(path: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut name = path.as_os_str().to_owned();
+    name.push(format!(".{}.{nanos:09}.{n}.tmp", std::process::id()));
+    PathBuf::from(name)
 }
 
 #[cfg(test)]
@@ -168,6 +216,41 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o077, 0);
+        Ok(())
+    }
+
+    /// A planted world-writable file or a symlink at the old fixed temporary name decided
+    /// the key's mode or where it went (issue 13).
+    #[cfg(unix)]
+    #[test]
+    fn planted_files_neither_widen_nor_redirect_the_key() -> R {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir()?;
+        let state = dir.path().join("state");
+        std::fs::create_dir(&state)?;
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777))?;
+        let planted = state.join("demo-ca.key.tmp");
+        std::fs::write(&planted, b"")?;
+        std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o666))?;
+        let elsewhere = dir.path().join("stolen.pem");
+        std::os::unix::fs::symlink(&elsewhere, state.join("demo-ca.tmp"))?;
+        demo_root(&state)?;
+        let key = std::fs::symlink_metadata(state.join(DEMO_CA_KEY))?;
+        assert!(key.is_file());
+        assert_eq!(key.permissions().mode() & 0o777, 0o600);
+        assert!(
+            !elsewhere.exists(),
+            "the key or cert was written through the symlink"
+        );
+        assert_eq!(
+            std::fs::metadata(&state)?.permissions().mode() & 0o777,
+            0o700
+        );
+        assert_eq!(
+            std::fs::read(&planted)?,
+            b"",
+            "the planted file is left alone"
+        );
         Ok(())
     }
 
