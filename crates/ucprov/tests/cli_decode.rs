@@ -347,3 +347,21 @@ fn a_dump_that_cannot_be_read_unambiguously_is_an_error_that_says_why() {
         r.stderr
     );
 }
+
+/// A paste over the limit is an error, never a decode of its first part: 16 MiB of `00`
+/// then `ZZ` used to exit 0 with the `ZZ` cut off unseen.
+#[test]
+fn oversized_standard_input_is_an_error_not_a_truncation() {
+    let mut big = "00".repeat(8 * 1024 * 1024);
+    big.push_str("ZZ");
+    let r = ucprov_stdin(&["decode", "-"], Some(&big));
+    assert_eq!(r.code, 1, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    assert!(r.stdout.is_empty(), "nothing decoded: {}", r.stdout);
+    assert!(r.stderr.contains("the input is over 1024 KiB"), "{}", r.stderr);
+    // Just under the limit is read whole: the stray `ZZ` at its end is found.
+    let mut under = "00".repeat(512 * 1024 - 2);
+    under.push_str("ZZ");
+    let r = ucprov_stdin(&["decode", "-"], Some(&under));
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("'Z' is not a hex digit"), "{}", r.stderr);
+}

@@ -116,16 +116,31 @@ pub fn read_paste(text: &str) -> Result<(Vec<u8>, Option<DumpForm>), String> {
     }
 }
 
+/// The most text `decode` reads. The largest DHCP message a UDP datagram can carry (65,507
+/// bytes) is under 450 KiB in the widest dump form (`od -A x -t x1z`), so anything larger is
+/// not one paste; an error says so rather than decoding a cut-off part.
+pub const MAX_PASTE_BYTES: usize = 1024 * 1024;
+
 fn read_input(args: &[String]) -> CliResult<String> {
-    if args.is_empty() || (args.len() == 1 && args[0] == "-") {
+    let text = if args.is_empty() || (args.len() == 1 && args[0] == "-") {
         let mut s = String::new();
+        // One byte past the limit tells "exactly at the limit" from "over it".
         std::io::stdin()
-            .take(16 * 1024 * 1024)
+            .take(MAX_PASTE_BYTES as u64 + 1)
             .read_to_string(&mut s)
             .map_err(|e| CliError::env(format!("reading standard input: {e}")))?;
-        return Ok(s);
+        s
+    } else {
+        args.join(" ")
+    };
+    if text.len() > MAX_PASTE_BYTES {
+        return Err(CliError::invalid(format!(
+            "the input is over {} KiB: decode reads one option, run of options, DHCP message or \
+             frame (fix: paste just that, or give a capture to `ucprov pcap`)",
+            MAX_PASTE_BYTES / 1024
+        )));
     }
-    Ok(args.join(" "))
+    Ok(text)
 }
 
 /// Decode `bytes` as `kind`, or as what they look like.
