@@ -357,7 +357,11 @@ fn oversized_standard_input_is_an_error_not_a_truncation() {
     let r = ucprov_stdin(&["decode", "-"], Some(&big));
     assert_eq!(r.code, 1, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
     assert!(r.stdout.is_empty(), "nothing decoded: {}", r.stdout);
-    assert!(r.stderr.contains("the input is over 1024 KiB"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the input is over 1024 KiB"),
+        "{}",
+        r.stderr
+    );
     // Just under the limit is read whole: the stray `ZZ` at its end is found.
     let mut under = "00".repeat(512 * 1024 - 2);
     under.push_str("ZZ");
