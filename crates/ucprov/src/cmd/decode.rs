@@ -105,15 +105,27 @@ pub fn run(args: &DecodeArgs) -> CliResult {
     Ok(())
 }
 
+/// The most bytes one paste may decode to: an Ethernet frame around the largest UDP
+/// datagram. More is not one option, message or frame, and annotating it row by row would
+/// cost hundreds of bytes of memory per input byte.
+pub const MAX_DECODED_BYTES: usize = 65_535 + 42;
+
 /// The bytes of a paste: a tool's hex dump when it has one's layout, else plain hex.
 pub fn read_paste(text: &str) -> Result<(Vec<u8>, Option<DumpForm>), String> {
-    match parse_dump(text) {
-        Some(Ok(d)) => Ok((d.bytes, Some(d.form))),
-        Some(Err(e)) => Err(e.to_string()),
-        None => parse_hex(text)
-            .map(|b| (b, None))
-            .map_err(|e| e.to_string()),
+    let (bytes, form) = match parse_dump(text) {
+        Some(Ok(d)) => (d.bytes, Some(d.form)),
+        Some(Err(e)) => return Err(e.to_string()),
+        None => (parse_hex(text).map_err(|e| e.to_string())?, None),
+    };
+    if bytes.len() > MAX_DECODED_BYTES {
+        return Err(format!(
+            "the paste holds {} bytes, over the {MAX_DECODED_BYTES} an Ethernet frame with the \
+             largest UDP datagram can have: it is not one option, message or frame (fix: paste \
+             just one; give a capture to `ucprov pcap`)",
+            bytes.len()
+        ));
     }
+    Ok((bytes, form))
 }
 
 /// The most text `decode` reads. The largest DHCP message a UDP datagram can carry (65,507
