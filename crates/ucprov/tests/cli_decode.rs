@@ -366,7 +366,11 @@ fn oversized_standard_input_is_an_error_not_a_truncation() {
     // half a million option-120 names.
     let r = ucprov_stdin(&["decode", "-"], Some(&"00".repeat(100_000)));
     assert_eq!(r.code, 1);
-    assert!(r.stderr.contains("the paste holds 100000 bytes"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the paste holds 100000 bytes"),
+        "{}",
+        r.stderr
+    );
     // Just under the limit is read whole: the stray `ZZ` at its end is found.
     let mut under = "00".repeat(512 * 1024 - 2);
     under.push_str("ZZ");
