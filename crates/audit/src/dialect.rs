@@ -39,6 +39,8 @@ pub struct Assembly {
     /// When two classes set one option: the first class (in configuration order) wins.
     /// Otherwise two different values at one rank are reported, never resolved by guessing.
     pub first_class_wins: bool,
+    /// Whether an encapsulating option 43 with no sub-option set is still sent (empty).
+    pub sends_empty_encapsulation: bool,
     /// The confgen platform row: limits, hex notation and the generator of every fix.
     pub platform: &'static Platform,
 }
@@ -88,6 +90,7 @@ pub const KEA: Assembly = Assembly {
     ],
     order: SubOrder::ByCode,
     first_class_wins: true,
+    sends_empty_encapsulation: true,
     platform: &platform::KEA,
 };
 
@@ -105,6 +108,7 @@ pub const ISC: Assembly = Assembly {
     ],
     order: SubOrder::ByCode,
     first_class_wins: false,
+    sends_empty_encapsulation: false,
     platform: &platform::ISC_DHCPD,
 };
 
@@ -114,6 +118,7 @@ pub const DNSMASQ: Assembly = Assembly {
     precedence: &[Level::Fallback, Level::Global, Level::Class],
     order: SubOrder::ReversedWithEnd,
     first_class_wins: false,
+    sends_empty_encapsulation: false,
     platform: &platform::DNSMASQ,
 };
 
@@ -142,14 +147,24 @@ impl fmt::Debug for DialectRow {
 }
 
 /// Every dialect's row; each parser adds its own.
-pub const DIALECTS: &[DialectRow] = &[DialectRow {
-    dialect: Dialect::Kea,
-    id: "kea",
-    name: "ISC Kea DHCPv4 (kea-dhcp4.conf, or config-get through the Control Agent)",
-    detect: crate::kea::detect,
-    parse: crate::kea::parse,
-    assembly: &KEA,
-}];
+pub const DIALECTS: &[DialectRow] = &[
+    DialectRow {
+        dialect: Dialect::Kea,
+        id: "kea",
+        name: "ISC Kea DHCPv4 (kea-dhcp4.conf, or config-get through the Control Agent)",
+        detect: crate::kea::detect,
+        parse: crate::kea::parse,
+        assembly: &KEA,
+    },
+    DialectRow {
+        dialect: Dialect::Isc,
+        id: "isc",
+        name: "ISC DHCP server (dhcpd.conf)",
+        detect: crate::isc::detect,
+        parse: crate::isc::parse,
+        assembly: &ISC,
+    },
+];
 
 impl Dialect {
     pub fn row(self) -> Option<&'static DialectRow> {

@@ -180,6 +180,9 @@ pub fn evaluate(config: &Config, rules: &Assembly, scope: usize, client: &Client
                         Data::Encapsulate(_) | Data::Unsized(_) => None,
                     })
                     .collect();
+                if subs.is_empty() && !rules.sends_empty_encapsulation {
+                    continue;
+                }
                 settings.extend(chosen);
                 Assembled {
                     bytes: rules.encapsulate(&subs),

@@ -24,6 +24,7 @@ pub mod dialect;
 pub mod error;
 pub mod eval;
 pub mod fix;
+pub mod isc;
 pub mod kea;
 pub mod model;
 pub mod rules;
