@@ -80,6 +80,17 @@ impl LogLimiter {
         out
     }
 
+    /// Every count still left out, window ended or not: the last word at shutdown.
+    pub fn flush(&mut self) -> Vec<(Reason, u64)> {
+        let mut out = Vec::new();
+        for (reason, slot) in Reason::ALL.iter().zip(self.slots.iter_mut()) {
+            if slot.suppressed > 0 {
+                out.push((*reason, std::mem::take(&mut slot.suppressed)));
+            }
+        }
+        out
+    }
+
     pub fn interval(&self) -> Duration {
         self.interval
     }
@@ -107,6 +118,9 @@ mod tests {
         assert_eq!(l.due(t0 + 10 * S), vec![(Reason::Discover, 2)]);
         // The summary opened a new window: the next one is left out again.
         assert_eq!(l.admit(Reason::Discover, t0 + 11 * S), Gate::Suppress);
+        assert_eq!(l.flush(), vec![(Reason::Discover, 1)]);
+        assert!(l.flush().is_empty());
+        assert_eq!(l.admit(Reason::Discover, t0 + 12 * S), Gate::Suppress);
         // A line after a quiet window carries the count left out before it.
         assert_eq!(
             l.admit(Reason::Discover, t0 + 21 * S),

@@ -70,7 +70,9 @@ impl Responder {
             let policy = self.state.current();
             self.handle_batch(&batch, &policy, &mut replies).await;
         }
-        self.log_summaries();
+        for (reason, suppressed) in self.with_limiter(LogLimiter::flush) {
+            log_suppressed(reason, suppressed);
+        }
         info!("DHCP responder stopped");
         Ok(())
     }

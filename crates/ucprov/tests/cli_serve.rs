@@ -159,6 +159,22 @@ impl Server {
         }
     }
 
+    /// Every line from now until one containing `needle`, that one included.
+    fn lines_until(&self, needle: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(SAFETY)
+                .unwrap_or_else(|_| panic!("no log line containing {needle:?} after {out:#?}"));
+            let done = line.contains(needle);
+            out.push(line);
+            if done {
+                return out;
+            }
+        }
+    }
+
     fn signal(&self, name: &str) {
         let ok = Command::new("kill")
             .args([&format!("-{name}"), &self.child.id().to_string()])
@@ -221,7 +237,14 @@ fn serve_answers_survives_a_bad_sighup_reload_and_stops_on_sigterm() {
     let mut server = Server::start(file.path());
     let addr = addr_in(&server.wait_for("DHCPINFORM responder listening"), "addr");
     assert_eq!(web_fqdn(&ask(&client, addr, 1)), b"old.contoso.com");
-    server.wait_for("answered DHCPINFORM");
+    let answered = server.wait_for("answered DHCPINFORM");
+    // The xid as probe and Wireshark show it; addresses bare, never `Some(..)`.
+    assert!(answered.contains("xid=0x00000001"), "{answered}");
+    assert!(
+        answered.contains("ciaddr=127.0.0.1 giaddr=0.0.0.0"),
+        "{answered}"
+    );
+    assert!(!answered.contains("Some("), "{answered}");
 
     std::fs::write(
         file.path(),
@@ -430,4 +453,249 @@ fn the_example_passes_strict_and_ipv6_literals_are_already_errors() {
             r.stderr
         );
     }
+}
+
+/// A CA root, and a server certificate for `web.example.test` it issued, as PEM files.
+struct Pki {
+    root_pem: String,
+    leaf_der: Vec<u8>,
+}
+
+fn write_pki(dir: &std::path::Path) -> Pki {
+    use rustls_pki_types::pem::PemObject;
+    let root = ucprov_pki::demo_ca::generate_root().unwrap();
+    let server =
+        ucprov_pki::demo_ca::issue_server(&root.key_pem, &["web.example.test".to_string()])
+            .unwrap();
+    std::fs::write(dir.join("chain.pem"), &root.cert_pem).unwrap();
+    std::fs::write(dir.join("web.pem"), &server.cert_pem).unwrap();
+    std::fs::write(dir.join("web.key"), &server.key_pem).unwrap();
+    let leaf =
+        rustls_pki_types::CertificateDer::from_pem_slice(server.cert_pem.as_bytes()).unwrap();
+    Pki {
+        root_pem: root.cert_pem,
+        leaf_der: leaf.to_vec(),
+    }
+}
+
+type Tls = rustls::StreamOwned<rustls::ClientConnection, std::net::TcpStream>;
+
+/// A TLS connection to `addr` that trusts only `root_pem`, handshake done.
+fn tls_connect(addr: SocketAddr, root_pem: &str) -> Result<Tls, std::io::Error> {
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    for c in rustls_pki_types::CertificateDer::pem_slice_iter(root_pem.as_bytes()) {
+        roots.add(c.unwrap()).unwrap();
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let name = rustls_pki_types::ServerName::try_from("web.example.test").unwrap();
+    let conn = rustls::ClientConnection::new(std::sync::Arc::new(config), name).unwrap();
+    let sock = std::net::TcpStream::connect(addr)?;
+    sock.set_read_timeout(Some(SAFETY))?;
+    let mut tls = rustls::StreamOwned::new(conn, sock);
+    while tls.conn.is_handshaking() {
+        tls.conn.complete_io(&mut tls.sock)?;
+    }
+    Ok(tls)
+}
+
+/// One keep-alive GET of the chain on `tls`: the status line and the body.
+fn tls_get(tls: &mut Tls) -> (String, Vec<u8>) {
+    use std::io::{Read, Write};
+    tls.write_all(
+        b"GET /CertProv/CertProvisioningService.svc HTTP/1.1\r\nHost: web.example.test\r\n\r\n",
+    )
+    .unwrap();
+    tls.flush().unwrap();
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        tls.read_exact(&mut byte).unwrap();
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .expect("content-length");
+    let mut body = vec![0u8; length];
+    tls.read_exact(&mut body).unwrap();
+    (head.lines().next().unwrap_or("").to_string(), body)
+}
+
+fn peer_leaf(tls: &Tls) -> Vec<u8> {
+    tls.conn.peer_certificates().unwrap()[0].to_vec()
+}
+
+#[test]
+fn a_renewed_certificate_is_served_after_sighup_and_a_broken_one_keeps_the_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write_pki(dir.path());
+    // Relative paths: taken from the configuration file's directory.
+    let text = "admin = \"127.0.0.1:0\"\n[listen]\naddress = \"127.0.0.1\"\nport = 0\n[default]\nsip_servers = [\"lync.schertz.local\"]\n[certprov]\nlisten = \"127.0.0.1:0\"\nhttps_listen = \"127.0.0.1:0\"\nca_chain = [\"chain.pem\"]\ntls_cert = \"web.pem\"\ntls_key = \"web.key\"\nstate_dir = \"state\"\n";
+    let config = dir.path().join("serve.toml");
+    std::fs::write(&config, text).unwrap();
+    let server = Server::start(&config);
+    let line = server.wait_for("certprov: https://");
+    let https: SocketAddr = line
+        .trim_start_matches("certprov: https://")
+        .split('/')
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    let admin = addr_in(&server.wait_for("admin endpoint listening"), "addr");
+    let mut open = tls_connect(https, &old.root_pem).unwrap();
+    assert_eq!(peer_leaf(&open), old.leaf_der);
+    let (status, old_body) = tls_get(&mut open);
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+
+    // Renewal: a new root and a new server certificate in the same files.
+    let new = write_pki(dir.path());
+    server.signal("HUP");
+    server.wait_for("certprov: HTTPS certificate from");
+    let mut fresh = tls_connect(https, &new.root_pem).expect("a handshake trusting the new root");
+    assert_eq!(peer_leaf(&fresh), new.leaf_der);
+    let (status, new_body) = tls_get(&mut fresh);
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    assert_ne!(new_body, old_body, "the renewed chain is served");
+    assert!(
+        tls_connect(https, &old.root_pem).is_err(),
+        "the old certificate is out of service"
+    );
+    // The connection opened before the reload is still served.
+    let (status, _) = tls_get(&mut open);
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    let page = http_get(admin, "/metrics");
+    assert!(
+        page.contains("ucprov_config_last_reload_success 1\n"),
+        "{page}"
+    );
+    assert!(page.contains("ucprov_build_info{version=\""), "{page}");
+    assert!(
+        page.contains("ucprov_certprov_certificate_expiry_days{role=\"https\""),
+        "{page}"
+    );
+    assert!(
+        page.contains("ucprov_certprov_certificate_expiry_days{role=\"chain\""),
+        "{page}"
+    );
+
+    // A broken certificate: refused once, the renewed one stays in service.
+    std::fs::write(
+        dir.path().join("web.pem"),
+        "-----BEGIN CERTIFICATE-----\nMIIB\n",
+    )
+    .unwrap();
+    server.signal("HUP");
+    let lines = server.lines_until("certprov reload rejected");
+    let rejected = lines.last().unwrap();
+    assert!(rejected.contains("web.pem"), "{rejected}");
+    let mut after = tls_connect(https, &new.root_pem).unwrap();
+    assert_eq!(peer_leaf(&after), new.leaf_der);
+    assert!(tls_get(&mut after).0.starts_with("HTTP/1.1 200"));
+    let page = http_get(admin, "/metrics");
+    assert!(
+        page.contains("ucprov_config_last_reload_success 0\n"),
+        "{page}"
+    );
+    server.signal("TERM");
+    let rest = server.lines_until("stopped");
+    let again = rest
+        .iter()
+        .filter(|l| l.contains("rejected") || l.contains("web.pem"))
+        .count();
+    assert_eq!(again, 0, "the refusal is logged once: {rest:#?}");
+}
+
+#[test]
+fn check_reports_shadowed_sites_and_overlaps_with_their_line() {
+    let text = "[[site]]\nname = \"region\"\nsubnets = [\"10.0.0.0/16\"]\nsip_servers = [\"a.contoso.com\"]\n\n[[site]]\nname = \"branch\"\nsubnets = [\"10.0.1.0/24\"]\nsip_servers = [\"b.contoso.com\"]\n";
+    let file = write_config(text);
+    let path = file.path().to_str().unwrap();
+    let r = ucprov(&["serve", "--check", "--config", path]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.starts_with("not ok: "), "{}", r.stdout);
+    let want = format!("{path}:6: error: site[1] \"branch\" can never match");
+    assert!(r.stdout.contains(&want), "{want}\n{}", r.stdout);
+    assert!(
+        r.stdout.contains("fix: move the site above"),
+        "{}",
+        r.stdout
+    );
+    let r = ucprov(&["serve", "--check", "--json", "--config", path]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["findings"][0]["kind"], "shadowed_site");
+    assert_eq!(v["findings"][0]["location"]["line"], 6);
+
+    // Overlap without shadowing is a warning: the check passes and says so.
+    let text = "[[site]]\nname = \"branch\"\nsubnets = [\"10.0.1.0/24\"]\nsip_servers = [\"b.contoso.com\"]\n[[site]]\nname = \"region\"\nsubnets = [\"10.0.0.0/16\"]\nsip_servers = [\"a.contoso.com\"]\n";
+    let file = write_config(text);
+    let r = ucprov(&[
+        "serve",
+        "--check",
+        "--config",
+        file.path().to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains(":5: warning: site[1] \"region\": subnet 10.0.0.0/16 overlaps 10.0.1.0/24"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
+fn a_flood_of_ignored_datagrams_is_a_few_log_lines() {
+    let client = UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = client.local_addr().unwrap().port();
+    let file = write_config(&format!(
+        "[listen]\naddress = \"127.0.0.1\"\nport = 0\n[ports]\nclient = {port}\n[default]\nsip_servers = [\"lync.schertz.local\"]\n"
+    ));
+    let server = Server::start(file.path());
+    let addr = addr_in(&server.wait_for("DHCPINFORM responder listening"), "addr");
+    let mut discover = DhcpMessage::parse(&ucprov_testkit::inform_request(
+        7,
+        Ipv4Addr::LOCALHOST,
+        [2, 0, 0, 0, 0, 0x10],
+        Some(b"MS-UC-Client"),
+        &[43, 120],
+    ))
+    .unwrap();
+    discover.options[0].1 = vec![1];
+    let bytes = discover.to_bytes().unwrap();
+    for _ in 0..2000 {
+        client.send_to(&bytes, addr).unwrap();
+    }
+    // The flood is decided once the last one is: an INFORM after it is answered.
+    client.set_read_timeout(Some(SAFETY)).unwrap();
+    ask(&client, addr, 9);
+    server.signal("TERM");
+    let lines = server.lines_until("stopped");
+    let full = lines
+        .iter()
+        .filter(|l| l.contains("decision=\"ignore\"") || l.contains(" ignored mac="))
+        .count();
+    let summaries: Vec<&String> = lines.iter().filter(|l| l.contains("left out")).collect();
+    assert!(full <= 1, "{full} full lines: {lines:#?}");
+    assert_eq!(summaries.len(), 1, "{lines:#?}");
+    // Every datagram the kernel delivered is either the full line or in the summary's count.
+    let suppressed: u64 = summaries[0]
+        .split("suppressed=")
+        .nth(1)
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!(suppressed > 0 && suppressed < 2000, "{}", summaries[0]);
 }
