@@ -693,6 +693,41 @@ fn the_capture_tab_lists_the_phones_and_draws_a_ladder() {
     assert!(b.text("#ladder-title").contains("servers disagree"));
     b.screenshot("web-capture-ladder.png");
 
+    // A Lync Phone Edition boot: DORA as CPE-OCPHONE with the site's server, then the
+    // MS-UC-Client INFORM answered by the responder, each reply from its own lane.
+    b.choose_file("#cap-file", &captures.join("lpe-boot.pcap"));
+    b.wait_for(
+        "document.getElementById('ladder-title').textContent.includes('02:00:00:00:00:50')",
+        "the LPE ladder",
+    );
+    let lanes = b.eval(
+        "Array.from(document.querySelectorAll('#ladder .heads > div')).map(d => d.dataset.lane)",
+    );
+    assert_eq!(
+        lanes,
+        json!(["02:00:00:00:00:50", "192.0.2.1", "192.0.2.2"])
+    );
+    let arrows = b.eval(
+        "Array.from(document.querySelectorAll('#ladder .msg')).map(m => [m.dataset.from, m.querySelector('.text').textContent.split(' ')[0], Array.from(m.querySelectorAll('.chip[data-option]')).map(c => c.textContent).join(', ')])",
+    );
+    assert_eq!(
+        arrows,
+        json!([
+            ["02:00:00:00:00:50", "DHCPDISCOVER", ""],
+            ["192.0.2.1", "DHCPOFFER", "43 absent, 120 valid"],
+            ["02:00:00:00:00:50", "DHCPREQUEST", ""],
+            ["192.0.2.1", "DHCPACK", "43 absent, 120 valid"],
+            ["02:00:00:00:00:50", "DHCPINFORM", ""],
+            ["192.0.2.2", "DHCPACK", "43 valid, 120 valid"],
+        ])
+    );
+    b.screenshot("web-capture-lpe.png");
+    b.choose_file("#cap-file", &captures.join("two-servers-disagree.pcap"));
+    b.wait_for(
+        "document.getElementById('ladder-title').textContent.includes('02:00:00:00:00:70')",
+        "the ladder again",
+    );
+
     // A link keeps the tab and the phone; the file is asked for again, and the phone chosen.
     let link = b.url();
     assert!(link.contains("phone=02%3A00%3A00%3A00%3A00%3A70"), "{link}");
@@ -732,6 +767,12 @@ fn the_capture_tab_lists_the_phones_and_draws_a_ladder() {
     b.wait_for(
         "document.querySelector('.field-error') && document.querySelector('.field-error').textContent.includes('16 MiB')",
         "the size limit",
+    );
+    let msg = b.text(".field-error");
+    assert!(
+        msg.starts_with("the capture is over 16 MiB (16777216 bytes)")
+            && msg.contains("`ucprov pcap`"),
+        "{msg}"
     );
     assert_eq!(
         b.eval("document.querySelectorAll('.field-error').length"),

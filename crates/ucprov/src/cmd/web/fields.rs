@@ -131,12 +131,13 @@ pub fn page_words(message: &str) -> String {
     out
 }
 
-/// The page's tab for a subcommand that has one.
-const TABS: [(&str, &str); 4] = [
+/// The page's tab for a subcommand whose every input the tab has. Not `pcap`: the Capture tab
+/// holds a file in memory and is bounded, so a message pointing at `ucprov pcap` means the
+/// command.
+const TABS: [(&str, &str); 3] = [
     ("encode", "Encode"),
     ("decode", "Decode"),
     ("config", "Config"),
-    ("pcap", "Capture"),
 ];
 
 /// `config --target cisco-ios-xe` → `Config with Target cisco-ios-xe`; a command without a
@@ -203,6 +204,10 @@ mod tests {
         assert_eq!(
             page_words("on this server (`ucprov config`), or run `ucprov serve --sip-server x`"),
             "on this server (the Config tab), or run `ucprov serve --sip-server x`"
+        );
+        assert_eq!(
+            page_words("or read it with `ucprov pcap`, which takes any size"),
+            "or read it with `ucprov pcap`, which takes any size"
         );
     }
 

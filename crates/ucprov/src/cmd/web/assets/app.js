@@ -548,7 +548,7 @@
         el("td", {}, c.vendor_classes.join(", ") || "-"),
         el("td", { class: bad === "error" ? "verdict-bad" : (c.verdict_code === "provisioned" ? "verdict-ok" : "") }, c.verdict),
         el("td", { class: "mono" }, c.servers.join(", ") || "-"),
-        el("td", {}, c.answered + " of " + c.requests + " answered"));
+        el("td", {}, c.answered + "/" + c.requests));
       tr.addEventListener("click", () => choose(c.mac));
       tr.addEventListener("keydown", (ev) => { if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); choose(c.mac); } });
       tbody.append(tr);
