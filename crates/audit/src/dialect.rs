@@ -17,6 +17,16 @@ pub enum Dialect {
     Kea,
     Isc,
     Dnsmasq,
+    /// `netsh dhcp server dump` text or netsh scripts ([`crate::windows::netsh`]).
+    WindowsNetsh,
+    /// `Export-DhcpServer` XML ([`crate::windows::xml`]).
+    WindowsXml,
+    /// Cisco IOS running-config ([`crate::cisco`]).
+    CiscoIos,
+    /// Cisco IOS-XE running-config, told from IOS by its `option ext` lines or version.
+    CiscoIosXe,
+    /// MikroTik RouterOS export ([`crate::mikrotik`]).
+    Mikrotik,
 }
 
 /// In which order an encapsulating server writes the sub-options it collected.
@@ -164,6 +174,46 @@ pub const DIALECTS: &[DialectRow] = &[
         parse: crate::isc::parse,
         assembly: &ISC,
     },
+    DialectRow {
+        dialect: Dialect::WindowsNetsh,
+        id: "windows-netsh",
+        name: "Windows Server DHCP (netsh dhcp server dump, netsh scripts)",
+        detect: crate::windows::netsh::detect,
+        parse: crate::windows::netsh::parse,
+        assembly: &crate::windows::WINDOWS,
+    },
+    DialectRow {
+        dialect: Dialect::WindowsXml,
+        id: "windows-xml",
+        name: "Windows Server DHCP (Export-DhcpServer XML)",
+        detect: crate::windows::xml::detect,
+        parse: crate::windows::xml::parse,
+        assembly: &crate::windows::WINDOWS_XML,
+    },
+    DialectRow {
+        dialect: Dialect::CiscoIos,
+        id: "cisco-ios",
+        name: "Cisco IOS / IOS-XE running-config (ip dhcp pool)",
+        detect: crate::cisco::detect,
+        parse: crate::cisco::parse,
+        assembly: &crate::cisco::IOS,
+    },
+    DialectRow {
+        dialect: Dialect::CiscoIosXe,
+        id: "cisco-ios-xe",
+        name: "Cisco IOS-XE running-config (ip dhcp pool, option ext)",
+        detect: crate::cisco::detect_none,
+        parse: crate::cisco::parse,
+        assembly: &crate::cisco::IOS_XE,
+    },
+    DialectRow {
+        dialect: Dialect::Mikrotik,
+        id: "mikrotik",
+        name: "MikroTik RouterOS export (/ip dhcp-server option, option sets, matchers)",
+        detect: crate::mikrotik::detect,
+        parse: crate::mikrotik::parse,
+        assembly: &crate::mikrotik::ROUTEROS,
+    },
 ];
 
 impl Dialect {
@@ -176,6 +226,11 @@ impl Dialect {
             Dialect::Kea => "kea",
             Dialect::Isc => "isc",
             Dialect::Dnsmasq => "dnsmasq",
+            Dialect::WindowsNetsh => "windows-netsh",
+            Dialect::WindowsXml => "windows-xml",
+            Dialect::CiscoIos => "cisco-ios",
+            Dialect::CiscoIosXe => "cisco-ios-xe",
+            Dialect::Mikrotik => "mikrotik",
         }
     }
 
@@ -184,6 +239,11 @@ impl Dialect {
             Dialect::Kea => &KEA,
             Dialect::Isc => &ISC,
             Dialect::Dnsmasq => &DNSMASQ,
+            Dialect::WindowsNetsh => &crate::windows::WINDOWS,
+            Dialect::WindowsXml => &crate::windows::WINDOWS_XML,
+            Dialect::CiscoIos => &crate::cisco::IOS,
+            Dialect::CiscoIosXe => &crate::cisco::IOS_XE,
+            Dialect::Mikrotik => &crate::mikrotik::ROUTEROS,
         }
     }
 

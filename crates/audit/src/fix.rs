@@ -41,6 +41,11 @@ fn keywords(dialect: Dialect, want: Want) -> Vec<String> {
         (Dialect::Dnsmasq, Want::VendorClass) => plain(&["dhcp-vendorclass"]),
         (Dialect::Dnsmasq, Want::Option43 | Want::SubOption(_)) => plain(&[",43,"]),
         (Dialect::Dnsmasq, Want::Option120) => plain(&[",120,"]),
+        (Dialect::WindowsNetsh, w) => crate::windows::netsh_keywords(w),
+        // PowerShell's output checks before it adds: running all of it again is the fix.
+        (Dialect::WindowsXml, _) => Vec::new(),
+        (Dialect::CiscoIos | Dialect::CiscoIosXe, w) => crate::cisco::keywords(w),
+        (Dialect::Mikrotik, w) => crate::mikrotik::keywords(w),
     }
 }
 

@@ -20,15 +20,21 @@
 #![forbid(unsafe_code)]
 
 pub mod audit;
+pub mod cisco;
 pub mod dialect;
+pub mod dnsmasq;
 pub mod error;
 pub mod eval;
 pub mod fix;
 pub mod isc;
 pub mod kea;
+pub mod mikrotik;
 pub mod model;
+#[cfg(test)]
+pub(crate) mod roundtrip;
 pub mod rules;
 pub mod source;
+pub mod windows;
 
 pub use audit::{audit, read, Report, ScopeReport};
 pub use dialect::Dialect;

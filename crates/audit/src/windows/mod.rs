@@ -24,6 +24,7 @@ use ucprov_wire::hex::parse_hex;
 
 use crate::dialect::{Assembly, Dialect, SubOrder};
 use crate::error::{AuditError, ErrorKind};
+use crate::fix::Want;
 use crate::model::{
     Class, ClassRef, Condition, Config, Data, Level, OptionDef, OptionValue, Setting, ValueType,
     DHCP4,
@@ -43,6 +44,8 @@ pub const WINDOWS: Assembly = Assembly {
     // MS-UC-Client profile does not depend on it.
     order: SubOrder::ByCode,
     first_class_wins: false,
+    // The class's option 43 exists only where a sub-option value reaches the client.
+    sends_empty_encapsulation: false,
     platform: &platform::WINDOWS_NETSH,
 };
 
@@ -51,6 +54,19 @@ pub const WINDOWS_XML: Assembly = Assembly {
     platform: &platform::WINDOWS_POWERSHELL,
     ..WINDOWS
 };
+
+/// The lines of confgen's netsh output a fix needs ([`crate::fix`]): PowerShell's output is
+/// given whole (it checks before it adds, so running all of it again is the fix).
+pub fn netsh_keywords(want: Want) -> Vec<String> {
+    let plain = |k: &[&str]| k.iter().map(|s| s.to_string()).collect();
+    match want {
+        Want::Whole => Vec::new(),
+        Want::VendorClass => plain(&["add class "]),
+        Want::Option43 => plain(&["add class ", "Vendor=", "vendor="]),
+        Want::Option120 => plain(&["optiondef 120 ", "optionvalue 120 "]),
+        Want::SubOption(c) => vec![format!("optiondef {c} "), format!("optionvalue {c} ")],
+    }
+}
 
 /// The sub-option space of a vendor class.
 pub fn vendor_space(class: &str) -> String {
@@ -121,9 +137,11 @@ impl WinType {
                 WinType::String => out.extend_from_slice(v.as_bytes()),
                 WinType::Binary | WinType::Encapsulated => {
                     if !v.trim().is_empty() {
-                        out.extend(parse_hex(v).map_err(|_| {
-                            format!("{v:?} is not hex (two hex digits per byte)")
-                        })?);
+                        out.extend(
+                            parse_hex(v).map_err(|_| {
+                                format!("{v:?} is not hex (two hex digits per byte)")
+                            })?,
+                        );
                     }
                 }
                 WinType::Ipv6Address => {
@@ -159,9 +177,17 @@ fn int(text: &str, bytes: u32) -> Result<u64, String> {
 
 /// Windows' built-in classes: name, data, vendor class ([MS-DHCPM] §3.1.1.8).
 const BUILTIN_CLASSES: &[(&str, &str, bool)] = &[
-    ("Default Routing and Remote Access Class", "RRAS.Microsoft", false),
+    (
+        "Default Routing and Remote Access Class",
+        "RRAS.Microsoft",
+        false,
+    ),
     ("Default BOOTP Class", "BOOTP.Microsoft", false),
-    ("Default Network Access Protection Class", "MSFT Quarantine", false),
+    (
+        "Default Network Access Protection Class",
+        "MSFT Quarantine",
+        false,
+    ),
     ("Microsoft Windows 2000 Options", "MSFT 5.0", true),
     ("Microsoft Windows 98 Options", "MSFT 98", true),
     ("Microsoft Options", "MSFT", true),
@@ -219,7 +245,12 @@ impl Builder {
         b
     }
 
-    pub fn error(&self, loc: Loc, message: impl Into<String>, fix: impl Into<String>) -> AuditError {
+    pub fn error(
+        &self,
+        loc: Loc,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> AuditError {
         self.config
             .sources
             .error(ErrorKind::Syntax, loc, message, fix)
@@ -287,26 +318,30 @@ impl Builder {
         i
     }
 
-    pub fn reservation(&mut self, scope: Ipv4Addr, ip: Ipv4Addr, loc: Loc) -> Result<usize, AuditError> {
+    pub fn reservation(&mut self, scope: Ipv4Addr, ip: Ipv4Addr, loc: Loc) -> usize {
         if let Some(&i) = self.reservations.get(&(scope, ip)) {
-            return Ok(i);
+            return i;
         }
-        let parent = self.scope_index(scope, loc)?;
+        let parent = self.scope_index(scope, loc);
         let i = self
             .config
             .add_scope(Level::Host, format!("reservation {ip}"), parent, loc);
         self.reservations.insert((scope, ip), i);
-        Ok(i)
+        i
     }
 
-    fn scope_index(&self, network: Ipv4Addr, loc: Loc) -> Result<usize, AuditError> {
-        self.scopes.get(&network).copied().ok_or_else(|| {
-            self.error(
-                loc,
-                format!("scope {network} is used before it is added"),
-                "keep the dump whole: the add scope line comes first",
-            )
-        })
+    /// The scope of `network`. A script (such as `ucprov config` writes) sets values in
+    /// scopes the server already has, so a scope the file never adds is the server's own,
+    /// named by its network alone (its mask is not in the file).
+    fn scope_index(&mut self, network: Ipv4Addr, loc: Loc) -> usize {
+        if let Some(&i) = self.scopes.get(&network) {
+            return i;
+        }
+        let i = self
+            .config
+            .add_scope(Level::Subnet, format!("scope {network}"), 0, loc);
+        self.scopes.insert(network, i);
+        i
     }
 
     fn class_ref(&self, name: &str, what: &str, loc: Loc) -> Result<ClassRef, AuditError> {
@@ -350,8 +385,8 @@ impl Builder {
         })?;
         let (scope, level) = match v.at {
             At::Server => (0, Level::Global),
-            At::Scope(n) => (self.scope_index(n, v.loc)?, Level::Subnet),
-            At::Reservation(s, ip) => (self.reservation(s, ip, v.loc)?, Level::Host),
+            At::Scope(n) => (self.scope_index(n, v.loc), Level::Subnet),
+            At::Reservation(s, ip) => (self.reservation(s, ip, v.loc), Level::Host),
         };
         let mut classes = Vec::new();
         if let Some(user) = v.user {
@@ -398,8 +433,8 @@ impl Builder {
     ) -> Result<(), AuditError> {
         let scope = match at {
             At::Server => 0,
-            At::Scope(n) => self.scope_index(n, loc)?,
-            At::Reservation(s, ip) => self.reservation(s, ip, loc)?,
+            At::Scope(n) => self.scope_index(n, loc),
+            At::Reservation(s, ip) => self.reservation(s, ip, loc),
         };
         let mut classes = Vec::new();
         if let Some(u) = user {

@@ -138,10 +138,18 @@ fn line_into(b: &mut Builder, d: &mut Defaults, line: &str, loc: Loc) -> Result<
         i += 2;
     }
     let (verb, object) = (word(i), word(i + 1));
-    let args: Vec<Arg> = t.get(i + 2..).unwrap_or(&[]).iter().map(|s| Arg::new(s)).collect();
+    let args: Vec<Arg> = t
+        .get(i + 2..)
+        .unwrap_or(&[])
+        .iter()
+        .map(|s| Arg::new(s))
+        .collect();
     let key = (verb.as_str(), object.as_str());
     if SKIPPED.contains(&key)
-        || matches!(verb.as_str(), "show" | "dump" | "export" | "import" | "initiate")
+        || matches!(
+            verb.as_str(),
+            "show" | "dump" | "export" | "import" | "initiate"
+        )
         || (verb == "set" && object.starts_with("database"))
     {
         return Ok(());
@@ -157,15 +165,24 @@ fn line_into(b: &mut Builder, d: &mut Defaults, line: &str, loc: Loc) -> Result<
         }
         ("add", "reservedip") => {
             let At::Scope(scope) = at else {
-                return Err(b.error(loc, "add reservedip outside a scope", "write it as scope NETWORK add reservedip …"));
+                return Err(b.error(
+                    loc,
+                    "add reservedip outside a scope",
+                    "write it as scope NETWORK add reservedip …",
+                ));
             };
             let ip = address(b, args.first().map(|a| &a.text), "reserved address", loc)?;
-            b.reservation(scope, ip, loc).map(|_| ())
+            b.reservation(scope, ip, loc);
+            Ok(())
         }
         ("set", "optionvalue") => set_value(b, d, at, &args, trimmed, loc),
         ("set", "reservedoptionvalue") => {
             let At::Scope(scope) = at else {
-                return Err(b.error(loc, "set reservedoptionvalue outside a scope", "write it as scope NETWORK set reservedoptionvalue …"));
+                return Err(b.error(
+                    loc,
+                    "set reservedoptionvalue outside a scope",
+                    "write it as scope NETWORK set reservedoptionvalue …",
+                ));
             };
             let ip = address(b, args.first().map(|a| &a.text), "reserved address", loc)?;
             set_value(b, d, At::Reservation(scope, ip), &args[1..], trimmed, loc)
@@ -173,7 +190,11 @@ fn line_into(b: &mut Builder, d: &mut Defaults, line: &str, loc: Loc) -> Result<
         ("delete", "optionvalue") | ("delete", "reservedoptionvalue") => {
             let (at, rest) = if object == "reservedoptionvalue" {
                 let At::Scope(scope) = at else {
-                    return Err(b.error(loc, "delete reservedoptionvalue outside a scope", "write it as scope NETWORK delete reservedoptionvalue …"));
+                    return Err(b.error(
+                        loc,
+                        "delete reservedoptionvalue outside a scope",
+                        "write it as scope NETWORK delete reservedoptionvalue …",
+                    ));
                 };
                 let ip = address(b, args.first().map(|a| &a.text), "reserved address", loc)?;
                 (At::Reservation(scope, ip), &args[1..])
@@ -182,14 +203,26 @@ fn line_into(b: &mut Builder, d: &mut Defaults, line: &str, loc: Loc) -> Result<
             };
             let named = Named::of(rest, d);
             let code = code(b, named.positional.first().copied(), loc)?;
-            b.delete_value(at, code, named.vendor.as_deref(), named.user.as_deref(), loc)
+            b.delete_value(
+                at,
+                code,
+                named.vendor.as_deref(),
+                named.user.as_deref(),
+                loc,
+            )
         }
         ("set", "vendorclass") => {
-            d.vendor = args.first().map(|a| a.text.clone()).filter(|s| !s.is_empty());
+            d.vendor = args
+                .first()
+                .map(|a| a.text.clone())
+                .filter(|s| !s.is_empty());
             Ok(())
         }
         ("set", "userclass") => {
-            d.user = args.first().map(|a| a.text.clone()).filter(|s| !s.is_empty());
+            d.user = args
+                .first()
+                .map(|a| a.text.clone())
+                .filter(|s| !s.is_empty());
             Ok(())
         }
         (_, o) if o.contains("policy") || o.contains("condition") => Err(unsupported(
@@ -200,7 +233,7 @@ fn line_into(b: &mut Builder, d: &mut Defaults, line: &str, loc: Loc) -> Result<
         _ => Err(unsupported(
             b,
             loc,
-            format!("netsh command \"{verb} {object}\" is not one ucprov reads"),
+            format!("\"{trimmed}\" is not a netsh command ucprov reads"),
         )),
     }
 }
@@ -277,9 +310,17 @@ fn add_class(b: &mut Builder, args: &[Arg], loc: Loc) -> Result<(), AuditError> 
             _ => positional.push(&a.text),
         }
     }
-    let name = positional.first().copied().filter(|n| !n.is_empty()).ok_or_else(|| {
-        b.error(loc, "add class without a class name", "add class NAME \"COMMENT\" \"DATA\" 1")
-    })?;
+    let name = positional
+        .first()
+        .copied()
+        .filter(|n| !n.is_empty())
+        .ok_or_else(|| {
+            b.error(
+                loc,
+                "add class without a class name",
+                "add class NAME \"COMMENT\" \"DATA\" 1",
+            )
+        })?;
     let data = positional.get(2).copied().ok_or_else(|| {
         b.error(
             loc,
@@ -288,7 +329,10 @@ fn add_class(b: &mut Builder, args: &[Arg], loc: Loc) -> Result<(), AuditError> 
         )
     })?;
     let vendor = vendor.or(positional.get(3).copied()).unwrap_or("0");
-    binary = binary || positional.get(4).is_some_and(|f| f.eq_ignore_ascii_case("b"));
+    binary = binary
+        || positional
+            .get(4)
+            .is_some_and(|f| f.eq_ignore_ascii_case("b"));
     let is_vendor = match vendor {
         "1" => true,
         "0" => false,
@@ -302,7 +346,11 @@ fn add_class(b: &mut Builder, args: &[Arg], loc: Loc) -> Result<(), AuditError> 
     };
     let bytes = if binary {
         WinType::Binary.encode(&[data.to_string()]).map_err(|why| {
-            b.error(loc, format!("class {name} data: {why}"), "binary class data is hex")
+            b.error(
+                loc,
+                format!("class {name} data: {why}"),
+                "binary class data is hex",
+            )
         })?
     } else {
         data.as_bytes().to_vec()
@@ -333,7 +381,12 @@ fn set_value(
     let named = Named::of(args, d);
     let code = code(b, named.positional.first().copied(), loc)?;
     let ty = win_type(b, named.positional.get(1).copied(), loc)?;
-    let values: Vec<String> = named.positional.iter().skip(2).map(|s| s.to_string()).collect();
+    let values: Vec<String> = named
+        .positional
+        .iter()
+        .skip(2)
+        .map(|s| s.to_string())
+        .collect();
     if values.is_empty() {
         return Err(b.error(
             loc,
@@ -373,11 +426,19 @@ fn win_type(b: &Builder, text: Option<&str>, loc: Loc) -> Result<WinType, AuditE
     })
 }
 
-fn address(b: &Builder, text: Option<&String>, what: &str, loc: Loc) -> Result<Ipv4Addr, AuditError> {
+fn address(
+    b: &Builder,
+    text: Option<&String>,
+    what: &str,
+    loc: Loc,
+) -> Result<Ipv4Addr, AuditError> {
     text.and_then(|t| t.parse().ok()).ok_or_else(|| {
         b.error(
             loc,
-            format!("{:?} is not an IPv4 address ({what})", text.map_or("", |s| s.as_str())),
+            format!(
+                "{:?} is not an IPv4 address ({what})",
+                text.map_or("", |s| s.as_str())
+            ),
             format!("give the {what} as a.b.c.d"),
         )
     })
@@ -419,11 +480,25 @@ mod unit {
     #[test]
     fn quotes_group_words_and_keys_keep_their_values() {
         assert_eq!(
-            tokens(r#"add optiondef 1 UCIdentifier Binary 0 Vendor=MSUCClient comment="UC Identifier""#),
-            ["add", "optiondef", "1", "UCIdentifier", "Binary", "0", "Vendor=MSUCClient", "comment=UC Identifier"]
+            tokens(
+                r#"add optiondef 1 UCIdentifier Binary 0 Vendor=MSUCClient comment="UC Identifier""#
+            ),
+            [
+                "add",
+                "optiondef",
+                "1",
+                "UCIdentifier",
+                "Binary",
+                "0",
+                "Vendor=MSUCClient",
+                "comment=UC Identifier"
+            ]
         );
         let a = Arg::new("Vendor=MSUCClient");
-        assert_eq!((a.key.as_deref(), a.text.as_str()), (Some("vendor"), "MSUCClient"));
+        assert_eq!(
+            (a.key.as_deref(), a.text.as_str()),
+            (Some("vendor"), "MSUCClient")
+        );
         assert!(Arg::new("00:11").key.is_none());
     }
 

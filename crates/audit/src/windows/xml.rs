@@ -17,7 +17,8 @@ use crate::windows::{At, Builder, ValueLine, WinType};
 
 /// Why a text looks like an `Export-DhcpServer` file.
 pub fn detect(text: &str) -> Option<&'static str> {
-    (text.contains("<DHCPServer") && text.contains("<IPv4")).then_some("a <DHCPServer> export with <IPv4>")
+    (text.contains("<DHCPServer") && text.contains("<IPv4"))
+        .then_some("a <DHCPServer> export with <IPv4>")
 }
 
 pub fn parse(loader: &mut Loader, name: &str) -> Result<Config, AuditError> {
@@ -41,12 +42,19 @@ pub fn parse(loader: &mut Loader, name: &str) -> Result<Config, AuditError> {
     if root.tag_name().name() != "DHCPServer" {
         return Err(b.error(
             r.loc(root),
-            format!("the root element is <{}>, not <DHCPServer>", root.tag_name().name()),
+            format!(
+                "the root element is <{}>, not <DHCPServer>",
+                root.tag_name().name()
+            ),
             "audit the file Export-DhcpServer writes",
         ));
     }
     let ipv4 = r.child(root, "IPv4").ok_or_else(|| {
-        b.error(r.loc(root), "no <IPv4> element", "export the IPv4 server (Export-DhcpServer writes it)")
+        b.error(
+            r.loc(root),
+            "no <IPv4> element",
+            "export the IPv4 server (Export-DhcpServer writes it)",
+        )
     })?;
     if let Some(classes) = r.child(ipv4, "Classes") {
         for c in r.children(classes, "Class") {
@@ -70,7 +78,7 @@ pub fn parse(loader: &mut Loader, name: &str) -> Result<Config, AuditError> {
             if let Some(res) = r.child(s, "Reservations") {
                 for v in r.children(res, "Reservation") {
                     let ip = r.address(&b, v, "IPAddress")?;
-                    b.reservation(network, ip, r.loc(v))?;
+                    b.reservation(network, ip, r.loc(v));
                     values(&mut b, &r, v, At::Reservation(network, ip))?;
                 }
             }
@@ -169,9 +177,13 @@ fn class(b: &mut Builder, r: &Reader, c: Node) -> Result<(), AuditError> {
     };
     let data = r.required(b, c, "Data")?;
     // Exported class data is hex with 0x (Get-DhcpServerv4Class shows the same in AsciiData).
-    let bytes = WinType::Binary
-        .encode(&[data.clone()])
-        .map_err(|why| b.error(r.loc(c), format!("class {name} <Data>: {why}"), "0x followed by the class data in hex"))?;
+    let bytes = WinType::Binary.encode(std::slice::from_ref(&data)).map_err(|why| {
+        b.error(
+            r.loc(c),
+            format!("class {name} <Data>: {why}"),
+            "0x followed by the class data in hex",
+        )
+    })?;
     b.class(&name, bytes, vendor, r.loc(c));
     Ok(())
 }
