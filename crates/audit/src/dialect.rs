@@ -175,6 +175,14 @@ pub const DIALECTS: &[DialectRow] = &[
         assembly: &ISC,
     },
     DialectRow {
+        dialect: Dialect::Dnsmasq,
+        id: "dnsmasq",
+        name: "dnsmasq (dnsmasq.conf, conf-file, conf-dir)",
+        detect: crate::dnsmasq::detect,
+        parse: crate::dnsmasq::parse,
+        assembly: &DNSMASQ,
+    },
+    DialectRow {
         dialect: Dialect::WindowsNetsh,
         id: "windows-netsh",
         name: "Windows Server DHCP (netsh dhcp server dump, netsh scripts)",

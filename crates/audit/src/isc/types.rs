@@ -40,11 +40,9 @@ fn word(t: Option<&Token>) -> Option<&str> {
     }
 }
 
-/// Colon-separated octets (`01:0c:4d`, one or two hex digits each, at least one colon).
+/// Colon-separated octets (`01:0c:4d`, one or two hex digits each); a single octet needs no
+/// colon (`7f`), as dhcpd's colon-separated hex list reads it.
 pub fn colon_hex(w: &str) -> Option<Vec<u8>> {
-    if !w.contains(':') {
-        return None;
-    }
     w.split(':')
         .map(|g| {
             (!g.is_empty() && g.len() <= 2 && g.bytes().all(|b| b.is_ascii_hexdigit()))
