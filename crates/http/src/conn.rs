@@ -47,7 +47,7 @@ impl<H> Ctx<H> {
     }
 
     fn pressure(&self) -> bool {
-        self.limits.under_pressure(self.registry.open())
+        self.limits.under_pressure(self.registry.live())
     }
 }
 

@@ -19,6 +19,10 @@ use crate::conn::{self, Ctx};
 use crate::registry::{Phase, Registry};
 use crate::{Limits, Observer, Stats};
 
+/// At the cap, this share of the cap (1/32) is evicted at once, so a burst of new clients
+/// costs one scan of the connections, not one each.
+const EVICT_SHARE: usize = 32;
+
 /// At the cap with every connection busy, look again this often even if no wake-up came
 /// (a connection turning idle wakes nobody).
 const FULL_RECHECK: Duration = Duration::from_millis(50);
@@ -101,6 +105,7 @@ impl<A: Accept> Server<A> {
         let mut conns = JoinSet::new();
         let mut backoff = Backoff::default();
         let cap = self.limits.cap();
+        let batch = (cap / EVICT_SHARE).max(1);
         let first_phase = if self.tls.is_some() {
             Phase::Handshake
         } else {
@@ -139,10 +144,10 @@ impl<A: Accept> Server<A> {
             };
             self.stats.count_accept();
             self.observer.accepted();
-            // At the cap, make room by evicting the longest-waiting connection. When every
+            // At the cap, make room by evicting the longest-waiting connections. When every
             // one is mid-request, hold this one (and leave the next ones in the kernel's
             // queue) until one ends or turns idle, which the lifetime bound guarantees.
-            while registry.open() >= cap && !registry.evict_oldest() {
+            while registry.live() >= cap && registry.evict_oldest(batch) == 0 {
                 let freed = registry.freed.notified();
                 tokio::select! {
                     () = &mut shutdown => break 'accept,
