@@ -657,6 +657,44 @@ fn check_reports_shadowed_sites_and_overlaps_with_their_line() {
 }
 
 #[test]
+fn check_loads_the_certprov_files_the_table_names() {
+    let dir = tempfile::tempdir().unwrap();
+    write_pki(dir.path());
+    let config = dir.path().join("serve.toml");
+    let table = "[default]\nsip_servers = [\"a.contoso.com\"]\n[certprov]\nhttps_listen = \"127.0.0.1:0\"\nca_chain = [\"chain.pem\"]\ntls_cert = \"web.pem\"\ntls_key = \"web.key\"\n";
+    std::fs::write(&config, table).unwrap();
+    let path = config.to_str().unwrap();
+    let r = ucprov(&["serve", "--check", "--config", path]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("certprov: chain from "), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("certprov: HTTPS certificate "),
+        "{}",
+        r.stdout
+    );
+    // A flag overrides the table's key: here with a file that is not there (exit 3).
+    let r = ucprov(&[
+        "serve",
+        "--check",
+        "--config",
+        path,
+        "--ca-chain",
+        "/nonexistent/chain.pem",
+    ]);
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    assert!(r.stderr.contains("/nonexistent/chain.pem"), "{}", r.stderr);
+    // A key the table does not have is named with its line.
+    std::fs::write(&config, format!("{table}tls_crt = \"x\"\n")).unwrap();
+    let r = ucprov(&["serve", "--check", "--config", path]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("tls_crt") && r.stderr.contains("line 8"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
 fn a_flood_of_ignored_datagrams_is_a_few_log_lines() {
     let client = UdpSocket::bind("127.0.0.1:0").unwrap();
     let port = client.local_addr().unwrap().port();

@@ -279,7 +279,13 @@ struct Checked<'a> {
 fn check(c: Checked<'_>, json: bool) -> CliResult {
     let certprov = c
         .certprov
-        .map(|cfg| ucprov_certprov::check_files(cfg).map_err(CliError::invalid))
+        .map(|cfg| {
+            ucprov_certprov::check_files(cfg).map_err(|e| match e {
+                // A file that cannot be read is the environment's (exit 3), as everywhere.
+                ucprov_certprov::CertProvError::Read { .. } => CliError::env(e),
+                _ => CliError::invalid(e),
+            })
+        })
         .transpose()?;
     let report = CheckReport {
         ok: !c.findings.iter().any(Finding::is_error),
