@@ -277,3 +277,74 @@ fn the_seed_passes_strict_and_ipv6_literals_are_already_errors() {
         );
     }
 }
+
+#[test]
+fn repeated_scopes_cover_every_subnet_in_one_run() {
+    let r = ucprov(&[
+        "config",
+        "--target",
+        "isc-dhcpd",
+        "--sip-server",
+        "lync.schertz.local",
+        "--scope",
+        "10.20.30.0/24",
+        "--scope",
+        "10.20.31.0/24",
+    ]);
+    assert_eq!((r.code, r.stderr.as_str()), (0, ""));
+    insta::assert_snapshot!("config_isc_two_scopes", r.stdout);
+    let ps = ucprov(&[
+        "config",
+        "--target",
+        "windows-powershell",
+        "--sip-server",
+        "lync.schertz.local",
+        "--scope",
+        "10.20.30.0/24",
+        "--scope",
+        "10.20.31.0/24",
+    ]);
+    assert_eq!(ps.code, 0, "{}", ps.stderr);
+    insta::assert_snapshot!("config_powershell_two_scopes", ps.stdout);
+}
+
+#[test]
+fn overlapping_scopes_are_a_usage_error_and_udhcpd_refuses_two() {
+    let r = ucprov(&[
+        "config",
+        "--target",
+        "kea",
+        "--sip-server",
+        "a.b",
+        "--scope",
+        "10.0.0.0/16",
+        "--scope",
+        "10.0.5.0/24",
+    ]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(r.stdout, "");
+    assert!(
+        r.stderr
+            .contains("--scope \"10.0.5.0/24\": overlaps 10.0.0.0/16"),
+        "{}",
+        r.stderr
+    );
+    let u = ucprov(&[
+        "config",
+        "--target",
+        "udhcpd",
+        "--sip-server",
+        "a.b",
+        "--scope",
+        "10.0.0.0/24",
+        "--scope",
+        "10.0.1.0/24",
+    ]);
+    assert_eq!(u.code, 1, "{}", u.stderr);
+    assert_eq!(u.stdout, "");
+    assert!(
+        u.stderr.contains("run ucprov config once per scope"),
+        "{}",
+        u.stderr
+    );
+}

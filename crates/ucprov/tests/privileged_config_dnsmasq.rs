@@ -72,3 +72,23 @@ fn dnsmasq_serves_the_generated_config() {
         summary("dnsmasq", &case, &seen, "vendor class Other: no 43/120");
     }
 }
+
+#[test]
+#[ignore = "privileged: needs dnsmasq; run by scripts/test-all"]
+fn dnsmasq_accepts_the_multi_scope_config() {
+    let dnsmasq = require_tool("dnsmasq", "dnsmasq-base");
+    let dir = workdir("dnsmasq-two-scopes");
+    let conf = dir.join("dnsmasq.conf");
+    let mut extra = TWO_SCOPES.to_vec();
+    extra.extend(["--interface", "lo"]);
+    let text = generated(&ucprov_config("dnsmasq", "lync.schertz.local", &extra));
+    assert_eq!(text.matches("\ndhcp-range=").count(), 2, "{text}");
+    assert_eq!(text.matches("\ndhcp-vendorclass=").count(), 1, "{text}");
+    write(&conf, &format!("{}{text}", preamble(&dir)));
+    let mut check = std::process::Command::new(&dnsmasq);
+    check.args(["--test", "-C"]).arg(&conf);
+    check_with(check, "dnsmasq --test");
+    println!(
+        "interop dnsmasq two scopes: dnsmasq --test accepts 2 dhcp-range lines, one vendor class"
+    );
+}

@@ -80,3 +80,23 @@ fn isc_dhcpd_serves_the_generated_config() {
         );
     }
 }
+
+#[test]
+#[ignore = "privileged: needs dhcpd (isc-dhcp-server); run by scripts/test-all"]
+fn isc_dhcpd_accepts_the_multi_scope_config() {
+    let dhcpd = require_tool("dhcpd", "isc-dhcp-server");
+    let dir = workdir("isc-two-scopes");
+    let conf = dir.join("dhcpd.conf");
+    let text = generated(&ucprov_config(
+        "isc-dhcpd",
+        "lync.schertz.local",
+        &TWO_SCOPES,
+    ));
+    assert_eq!(text.matches("\nsubnet ").count(), 2, "{text}");
+    assert_eq!(text.matches("\nclass ").count(), 1, "{text}");
+    write(&conf, &text);
+    let mut check = std::process::Command::new(&dhcpd);
+    check.args(["-t", "-cf"]).arg(&conf);
+    check_with(check, "dhcpd -t -cf");
+    println!("interop isc-dhcpd two scopes: dhcpd -t accepts 2 subnets, one class");
+}

@@ -65,3 +65,33 @@ fn kea_serves_the_generated_config() {
         summary("kea", &case, &seen, "vendor class Other: no 43/120");
     }
 }
+
+#[test]
+#[ignore = "privileged: needs kea-dhcp4; run by scripts/test-all"]
+fn kea_accepts_the_multi_scope_config() {
+    let kea = require_tool("kea-dhcp4", "kea-dhcp4-server");
+    let dir = workdir("kea-two-scopes");
+    let conf = dir.join("kea-dhcp4.json");
+    let mut extra = TWO_SCOPES.to_vec();
+    extra.extend(["--full", "--interface", "lo"]);
+    let text = generated(&ucprov_config("kea", "lync.schertz.local", &extra));
+    assert_eq!(text.matches("\"subnet\": ").count(), 2, "{text}");
+    assert_eq!(text.matches("\"client-classes\"").count(), 1, "{text}");
+    // The same test-only change as above: UDP sockets on loopback.
+    write(
+        &conf,
+        &text.replace(
+            "\"dhcp-socket-type\": \"raw\"",
+            "\"dhcp-socket-type\": \"udp\"",
+        ),
+    );
+    let mut check = std::process::Command::new(&kea);
+    check.arg("-t").arg(&conf).envs([
+        ("KEA_PIDFILE_DIR", dir.clone()),
+        ("KEA_LOCKFILE_DIR", dir.clone()),
+    ]);
+    check_with(check, "kea-dhcp4 -t");
+    println!(
+        "interop kea two scopes: kea-dhcp4 -t accepts 2 subnet4 entries (ids 1, 2), one class"
+    );
+}

@@ -39,6 +39,7 @@ Limits: each target's value limits are checked. A profile a target cannot carry 
 {}
 Examples:
   ucprov config --target isc-dhcpd --sip-server lync.schertz.local --scope 10.20.0.0/24
+  ucprov config --target windows-powershell --sip-server lync.schertz.local --scope 10.20.0.0/24 --scope 10.21.0.0/24
   ucprov config --target kea --full --interface eth1 --sip-server pool.contoso.com --scope 10.20.0.0/24
   ucprov config --target all --out dhcp-configs --sip-server lync.schertz.local",
         platform::scoping_table(),
@@ -65,18 +66,21 @@ pub struct ConfigArgs {
     #[arg(long, value_name = "TARGET", value_parser = target_parser())]
     pub target: String,
 
-    /// The phones' subnet (pools, subnet declarations, INFORM answers). Without it the output
-    /// uses the placeholder 192.0.2.0/24 and says so; Windows sets values server-wide.
+    /// The phones' subnet (pools, subnet declarations, INFORM answers); repeat it to cover
+    /// several subnets in one run: class and definition lines are written once, pool or
+    /// subnet lines once per scope. Without it the output uses the placeholder 192.0.2.0/24
+    /// and says so; Windows sets values server-wide.
     #[arg(long, value_name = "CIDR", value_parser = parse_scope)]
-    pub scope: Option<Scope>,
+    pub scope: Vec<Scope>,
 
     /// Name of the vendor class, tag, option set or pool the options hang off [default: per
     /// target, e.g. MSUCClient for Windows, ms-uc-client for Kea, lync for dnsmasq].
     #[arg(long, value_name = "NAME")]
     pub class_name: Option<String>,
 
-    /// Interface facing the phones (Kea --full, dnsmasq, udhcpd), or the OpenWrt / pfSense
-    /// interface section.
+    /// Interface facing the phones (Kea --full, dnsmasq, udhcpd), the OpenWrt / pfSense
+    /// interface section, the Junos / Huawei / Comware VLAN interface or the ArubaOS-Switch
+    /// VLAN id (with one --scope).
     #[arg(long, value_name = "IFACE")]
     pub interface: Option<String>,
 
@@ -143,7 +147,7 @@ pub fn run(args: &ConfigArgs) -> CliResult {
     }
     let req = request(
         &p,
-        args.scope,
+        args.scope.clone(),
         args.class_name.clone(),
         args.interface.clone(),
         args.full,
@@ -207,16 +211,16 @@ pub fn run(args: &ConfigArgs) -> CliResult {
     }
 }
 
-/// The generation request for a validated profile: a profile error is invalid data, a bad
-/// `--class-name` or `--interface` is usage.
+/// The generation request for a validated profile and every `--scope`: a profile error is
+/// invalid data, a bad `--class-name`, `--interface` or overlapping scopes are usage.
 pub fn request(
     p: &Provisioning,
-    scope: Option<Scope>,
+    scopes: Vec<Scope>,
     class_name: Option<String>,
     interface: Option<String>,
     full: bool,
 ) -> CliResult<Request<'_>> {
-    Request::new(p, scope, class_name, interface, full).map_err(request_error)
+    Request::with_scopes(p, scopes, class_name, interface, full).map_err(request_error)
 }
 
 /// How `config` reports a generation error.

@@ -288,3 +288,6 @@ pub fn summary(peer: &str, case: &Case, seen: &Seen, other: &str) {
 
 pub const MS_UC_CLIENT: &str = VENDOR_CLASS;
 pub const OTHER: &str = "Other";
+
+/// Two `--scope`s for the multi-scope checks: TEST-NET-1 and TEST-NET-2 (RFC 5737).
+pub const TWO_SCOPES: [&str; 4] = ["--scope", "192.0.2.0/24", "--scope", "198.51.100.0/24"];
