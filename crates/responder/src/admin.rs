@@ -7,69 +7,80 @@ use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
-use tokio::task::JoinSet;
-use tracing::{debug, info};
+use ucprov_http::{Limits, Server, Stats};
 
 /// One service's metrics, rendered as Prometheus text on each scrape.
 pub type MetricsSource = Arc<dyn Fn() -> String + Send + Sync>;
 
+/// The admin listener's limits: a few scrapers and health checks, never a crowd. At the cap
+/// the longest-idle connection makes room (the shared loop), so 1,100 idle clients hold 64
+/// descriptors, not every one the process has (issue 13).
+pub fn limits() -> Limits {
+    Limits {
+        max_connections: 64,
+        header_timeout: Duration::from_secs(5),
+        idle_timeout: Duration::from_secs(30),
+        connection_lifetime: Duration::from_secs(120),
+        ..Limits::default()
+    }
+}
+
 pub struct Admin {
-    listener: TcpListener,
+    server: Server<TcpListener>,
     sources: Arc<Vec<MetricsSource>>,
 }
 
 impl Admin {
     pub async fn bind(addr: SocketAddr, sources: Vec<MetricsSource>) -> io::Result<Self> {
+        Self::bind_with(addr, sources, limits()).await
+    }
+
+    /// [`Admin::bind`] with other limits (tests use a small cap).
+    pub async fn bind_with(
+        addr: SocketAddr,
+        sources: Vec<MetricsSource>,
+        limits: Limits,
+    ) -> io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         Ok(Admin {
-            listener,
+            server: Server::new("admin", listener, limits),
             sources: Arc::new(sources),
         })
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.listener.local_addr()
+        self.server.local_addr()
     }
 
-    /// Serve until `shutdown` resolves; open connections are dropped then.
+    /// The accept loop's counters (open connections, evictions, deadlines).
+    pub fn stats(&self) -> Arc<Stats> {
+        self.server.stats()
+    }
+
+    /// Serve until `shutdown` resolves, on the shared accept loop (`ucprov-http`).
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        info!(addr = %self.local_addr()?, "admin endpoint listening");
-        tokio::pin!(shutdown);
-        let mut connections = JoinSet::new();
-        loop {
-            let (stream, peer) = tokio::select! {
-                () = &mut shutdown => break,
-                accepted = self.listener.accept() => match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        debug!(error = %e, "admin accept failed");
-                        continue;
+        let sources = self.sources;
+        self.server
+            .serve(
+                move |req| {
+                    let sources = Arc::clone(&sources);
+                    async move {
+                        match respond(req, sources).await {
+                            Ok(r) => r,
+                            Err(never) => match never {},
+                        }
                     }
                 },
-                // Reap finished connections so the set does not grow.
-                Some(_) = connections.join_next(), if !connections.is_empty() => continue,
-            };
-            let sources = Arc::clone(&self.sources);
-            connections.spawn(async move {
-                let service = service_fn(move |req| respond(req, Arc::clone(&sources)));
-                if let Err(e) = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await
-                {
-                    debug!(%peer, error = %e, "admin connection ended");
-                }
-            });
-        }
-        connections.shutdown().await;
+                shutdown,
+            )
+            .await;
         Ok(())
     }
 }
