@@ -59,9 +59,11 @@ pub enum OpenBrowser {
 
 #[derive(Debug, Args)]
 #[command(after_help = "\
-The page does what `encode`, `decode` and `config` do, through the same code. It needs no
-network access and loads nothing from outside. The API has no authentication: keep the
-default loopback address unless the network it listens on is trusted.
+The page does what `encode`, `decode`, `config` and `pcap` do, through the same code (the
+Capture tab reads files up to 16 MiB). Its address follows the form, so a link shares the
+page's state. It needs no network access and loads nothing from outside. The API has no
+authentication: keep the default loopback address unless the network it listens on is
+trusted; on every address (0.0.0.0) its Host check is off too. See docs/web.md.
 
 Examples:
   ucprov web

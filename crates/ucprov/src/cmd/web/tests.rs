@@ -897,3 +897,16 @@ fn listening_on_every_address_says_the_host_check_is_off() {
         );
     }
 }
+
+#[test]
+fn the_help_states_the_capture_limit_the_server_enforces() {
+    use clap::Args;
+    let help = super::WebArgs::augment_args(clap::Command::new("web"))
+        .get_after_help()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    assert!(
+        help.contains(&format!("up to {} MiB", CAPTURE_LIMIT >> 20)),
+        "{help}"
+    );
+}

@@ -581,7 +581,7 @@
   /** One arrow between two lanes (indexes) of `n`, with its text and what it is. */
   function arrow(n, from, to, cls, label, chips, data) {
     const lo = Math.min(from, to), hi = Math.max(from, to);
-    const row = el("div", { class: "msg " + cls, role: "listitem", "data-from": data.from, "data-to": data.to, "data-frame": String(data.frame) });
+    const row = el("div", { class: "msg " + cls, "data-from": data.from, "data-to": data.to, "data-frame": String(data.frame) });
     const left = ((lo + 0.5) / n) * 100, width = ((hi - lo) / n) * 100;
     const text = el("div", { class: "text" }, label);
     text.style.left = ((lo / n) * 100) + "%";
