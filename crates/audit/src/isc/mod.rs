@@ -29,7 +29,12 @@ pub fn detect(text: &str) -> Option<&'static str> {
         "vendor-option-space",
         "option space ",
     ];
-    let semicolons = text.lines().any(|l| l.trim_end().ends_with(';'));
+    // A statement line, not a comment (`#`, or `!` in a Cisco running-config whose comment
+    // happens to end in ';').
+    let semicolons = text.lines().any(|l| {
+        let t = l.trim();
+        t.ends_with(';') && !t.starts_with('#') && !t.starts_with('!')
+    });
     (semicolons && hits.iter().any(|h| text.contains(h)) && !text.contains("\"Dhcp4\""))
         .then_some("dhcpd.conf statements ending in ';'")
 }

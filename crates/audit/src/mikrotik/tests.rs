@@ -10,7 +10,9 @@ use crate::dialect::{detect, Dialect};
 use crate::eval::{evaluate, Client};
 use crate::mikrotik::value;
 use crate::model::ValueType;
-use crate::roundtrip::{arb_provisioning, arb_scopes, assert_receives, generated, parse};
+use crate::roundtrip::{
+    arb_provisioning, arb_scopes, assert_bytes, assert_receives, generated, parse,
+};
 
 fn row() -> &'static crate::dialect::DialectRow {
     Dialect::Mikrotik.row().unwrap()
@@ -40,7 +42,8 @@ proptest! {
             .join("\n");
         let config = parse(row(), "/v6.rsc", &v6).unwrap();
         prop_assert_eq!(config.served_scopes().len(), scopes.len().max(1));
-        assert_receives(&config, &p);
+        // Network-wide options are unscoped by design (the audit says so): bytes only.
+        assert_bytes(&config, &p);
     }
 }
 

@@ -4,7 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use ucprov_inspect::{Finding, Kind};
+use ucprov_confgen::platform::VciMatch;
+use ucprov_inspect::{Finding, Kind, Severity};
 
 use super::Ctx;
 use crate::fix::Want;
@@ -29,10 +30,20 @@ pub fn check(ctx: &Ctx) -> Vec<Finding> {
     reach
         .into_iter()
         .map(|(setting, who)| {
-            let f = Finding::error(
+            // A server that cannot match option 60 (Cisco IOS pools) cannot do better than a
+            // pool of the phones' own: a warning there, as confgen's own output says.
+            let (severity, way_out) = match ctx.rules.platform.vci {
+                VciMatch::None => (
+                    Severity::Warning,
+                    "; this server cannot match option 60, so keep the phones in a voice VLAN pool of their own",
+                ),
+                _ => (Severity::Error, ""),
+            };
+            let f = Finding::new(
+                severity,
                 Kind::UnscopedOption43,
                 format!(
-                    "option 43 set here is not scoped to vendor class MS-UC-Client: it also reaches {}; PXE clients and access points read option 43 as their own",
+                    "option 43 set here is not scoped to vendor class MS-UC-Client: it also reaches {}; PXE clients and access points read option 43 as their own{way_out}",
                     who.join(", ")
                 ),
             )

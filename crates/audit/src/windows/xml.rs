@@ -177,13 +177,15 @@ fn class(b: &mut Builder, r: &Reader, c: Node) -> Result<(), AuditError> {
     };
     let data = r.required(b, c, "Data")?;
     // Exported class data is hex with 0x (Get-DhcpServerv4Class shows the same in AsciiData).
-    let bytes = WinType::Binary.encode(std::slice::from_ref(&data)).map_err(|why| {
-        b.error(
-            r.loc(c),
-            format!("class {name} <Data>: {why}"),
-            "0x followed by the class data in hex",
-        )
-    })?;
+    let bytes = WinType::Binary
+        .encode(std::slice::from_ref(&data))
+        .map_err(|why| {
+            b.error(
+                r.loc(c),
+                format!("class {name} <Data>: {why}"),
+                "0x followed by the class data in hex",
+            )
+        })?;
     b.class(&name, bytes, vendor, r.loc(c));
     Ok(())
 }
