@@ -4,6 +4,7 @@
 
 pub mod expr;
 pub mod json;
+pub mod merge;
 pub mod values;
 
 use std::collections::BTreeSet;

@@ -2,6 +2,8 @@
 //! [`Command`] enum names them and [`run`] dispatches. The top-level parser (`crate::cli`)
 //! names [`Command`]; nothing here names the parser.
 
+pub mod apply;
+pub mod audit;
 pub mod cert;
 pub mod completions;
 pub mod config;
@@ -52,6 +54,13 @@ pub enum Command {
     /// Watch live traffic (a SPAN port or a switch mirror) with `pcap`'s engine: findings
     /// as exchanges close, and Prometheus metrics. Needs CAP_NET_RAW.
     Watch(watch::WatchArgs),
+    /// Read the DHCP server configuration already in use (Kea, ISC dhcpd, dnsmasq, …, or a
+    /// running Kea) and say what MS-UC-Client devices get from it, with every mistake's line
+    /// and fix.
+    Audit(audit::AuditArgs),
+    /// Merge the profile into a running Kea through its Control Agent, keeping every other
+    /// class and option; prints the diff, changes nothing when already applied.
+    Apply(apply::ApplyArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completions(completions::CompletionsArgs),
     /// Write the man pages (ucprov.1 and one per subcommand) to a directory, or ucprov.1 to
@@ -71,6 +80,8 @@ pub fn run(command: Command) -> CliResult {
         Command::Pcap(args) => pcap::run(&args),
         Command::Web(args) => web::run(&args),
         Command::Watch(args) => watch::run(&args),
+        Command::Audit(args) => audit::run(&args),
+        Command::Apply(args) => apply::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Man(args) => man::run(&args),
     }
