@@ -1,19 +1,11 @@
-//! `ucprov`: provision Lync / Skype for Business devices over DHCP.
-//!
-//! Each subcommand lives in `cmd/`; renderers shared by several commands live in `render/`.
-//! Byte-level work is always delegated to `ucprov-wire`.
+//! `ucprov`'s entry point: parse the command line, run the subcommand, report its outcome
+//! (the library in `lib.rs` does the work).
 #![forbid(unsafe_code)]
-
-mod cli;
-mod cmd;
-mod exit;
-mod output;
-mod profile_args;
-mod render;
 
 use std::process::ExitCode;
 
 use clap::Parser;
+use ucprov::{cli, cmd, exit, output};
 
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
