@@ -31,7 +31,7 @@ pub fn arb_provisioning() -> impl Strategy<Value = Provisioning> {
     )
         .prop_map(|(sip, web, port, scheme, path, mut extra)| {
             // Ascending codes: a server that orders sub-options by code (or whose order is not
-            // documented, docs/audit.md) then sends exactly the bytes encode computes.
+            // documented, docs/dhcp-servers.md §7.1) then sends exactly the bytes encode computes.
             extra.sort_by_key(|(code, _)| *code);
             let mut p = Provisioning::new(sip, web);
             p.profile.port = port;

@@ -1,6 +1,6 @@
 //! Cisco IOS and IOS-XE running-config: `ip dhcp pool` blocks with `network` or `host`, and
 //! their `option CODE hex|ascii|ip …` and IOS-XE `option ext CODE hex …` lines
-//! (docs/dhcp-servers.md §3.7, docs/audit.md §4).
+//! (docs/dhcp-servers.md §3.7, docs/dhcp-servers.md §7.2).
 //!
 //! What IOS sends, as modelled here: an IOS pool cannot match option 60, so every option of a
 //! pool reaches every client of it. A host pool inherits from the network pool holding its
@@ -314,7 +314,8 @@ fn option(words: &[&str], line: &str, at: Loc) -> Result<Opt, (String, &'static 
         ext,
         bytes,
         declared,
-        raw: line.trim().to_string(),
+        // The value as written, without `option N hex` (the model's raw text).
+        raw: rest,
         at,
     })
 }

@@ -1,12 +1,12 @@
 //! MikroTik RouterOS `/export`: `/ip dhcp-server option` (named options with their values),
 //! `option sets`, the server's and each `network`'s `dhcp-option` / `dhcp-option-set`, and v7
-//! `matcher` entries on option 60 (docs/dhcp-servers.md §3.10, docs/audit.md §5).
+//! `matcher` entries on option 60 (docs/dhcp-servers.md §3.10, docs/dhcp-servers.md §7.3).
 //!
 //! What RouterOS sends, as modelled here: a server's option set reaches all its clients, a
 //! network's options the clients of that network, and a matcher's option set the clients whose
 //! option 60 matches, most specific first (matcher > network > server; RouterOS documents
 //! what each entry does, not how they rank when they set the same option, so this order is
-//! unconfirmed and written in docs/audit.md §5). Option values are RouterOS's own notation:
+//! unconfirmed and written in docs/dhcp-servers.md §7.3). Option values are RouterOS's own notation:
 //! `0x` hex, `'text'` (or `s'text'`), and pieces of both one after the other.
 //!
 //! Sections other than `/ip dhcp-server …` are skipped; inside them, a command or a value
@@ -114,6 +114,13 @@ pub fn parse(loader: &mut Loader, name: &str) -> Result<Config, AuditError> {
                         err(c.at, format!("option {name}: {why}"), fix)
                     }
                 })?;
+                // A value that is one text piece is judged by its text (hex typed as text).
+                let raw = match raw.strip_prefix("s'").or_else(|| raw.strip_prefix('\'')) {
+                    Some(t) if t.ends_with('\'') && t.matches('\'').count() == 1 => {
+                        t[..t.len() - 1].to_string()
+                    }
+                    _ => raw,
+                };
                 options.insert(
                     name.clone(),
                     Named {
@@ -221,7 +228,7 @@ pub fn parse(loader: &mut Loader, name: &str) -> Result<Config, AuditError> {
                     _ => wanted.as_bytes().to_vec(),
                 };
                 let condition = match c.args.get("matching-type").map(String::as_str) {
-                    // RouterOS's default (docs/audit.md §5).
+                    // RouterOS's default (docs/dhcp-servers.md §7.3).
                     None | Some("exact") => Condition::Equals(bytes),
                     Some("substring") => Condition::Contains(bytes),
                     Some(other) => {

@@ -38,9 +38,18 @@ pub fn check(ctx: &Ctx) -> Vec<Finding> {
             continue;
         };
         for (scope, o) in values.iter().skip(1) {
-            if o.bytes == first.bytes || o.settings[0] == first.settings[0] {
+            // The same settings give the same bytes; an option built from sub-options (a
+            // Windows vendor class, an ISC option space) can share its first setting and still
+            // differ in a sub-option set per scope, which is then the line to point at.
+            if o.bytes == first.bytes || o.settings == first.settings {
                 continue;
             }
+            let differs = o
+                .settings
+                .iter()
+                .copied()
+                .find(|i| !first.settings.contains(i))
+                .unwrap_or(o.settings[0]);
             let f = Finding::warning(
                 Kind::InconsistentScopes,
                 format!(
@@ -54,7 +63,7 @@ pub fn check(ctx: &Ctx) -> Vec<Finding> {
             )
             .field(format!("option {code}"))
             .fix(ctx.fix(if code == 43 { Want::Option43 } else { Want::Option120 }));
-            out.push(ctx.at_setting(f, o.settings[0]));
+            out.push(ctx.at_setting(f, differs));
         }
     }
     out

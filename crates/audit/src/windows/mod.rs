@@ -1,14 +1,14 @@
 //! Windows Server DHCP, read from `netsh dhcp server dump` text ([`netsh`]) or an
 //! `Export-DhcpServer` XML file ([`xml`]). Both describe the same server state, so both feed
 //! one [`Builder`], which turns vendor classes, option definitions and option values at server,
-//! scope and reservation level into the model (docs/dhcp-servers.md §3.6, docs/audit.md §3).
+//! scope and reservation level into the model (docs/dhcp-servers.md §3.6, docs/dhcp-servers.md §7.1).
 //!
 //! How Windows assembles option 43 for a client whose option 60 equals a vendor class's data:
 //! one TLV per sub-option value set for that vendor class, the most specific level winning per
 //! sub-option (reservation > scope > server). That is modelled as a class-level setting of
 //! option 43 encapsulating the class's sub-option space, which outranks a plain option 43 value
 //! (believed from Microsoft's description of vendor classes; which of the two Windows sends when
-//! both exist is not documented, docs/audit.md §3).
+//! both exist is not documented, docs/dhcp-servers.md §7.1).
 
 pub mod netsh;
 pub mod xml;
@@ -117,8 +117,9 @@ impl WinType {
     }
 
     /// The bytes Windows sends for `values` of this type. A String value is sent as its
-    /// characters (whether Windows adds a terminating NUL is not documented, so none is
-    /// modelled; the type itself is what the audit reports).
+    /// characters and a terminating NUL: Microsoft does not document it, but clients of
+    /// Windows servers report it for String options (docs/dhcp-servers.md §7.1), and it is
+    /// why a sub-option typed String breaks the phones ("443" arrives as 34 34 33 00).
     pub fn encode(self, values: &[String]) -> Result<Vec<u8>, String> {
         let mut out = Vec::new();
         for v in values {
@@ -134,7 +135,10 @@ impl WinType {
                         .map_err(|_| format!("{v:?} is not an IPv4 address"))?;
                     out.extend_from_slice(&ip.octets());
                 }
-                WinType::String => out.extend_from_slice(v.as_bytes()),
+                WinType::String => {
+                    out.extend_from_slice(v.as_bytes());
+                    out.push(0);
+                }
                 WinType::Binary | WinType::Encapsulated => {
                     if !v.trim().is_empty() {
                         out.extend(

@@ -175,7 +175,7 @@ fn line_into(b: &mut Builder, d: &mut Defaults, line: &str, loc: Loc) -> Result<
             b.reservation(scope, ip, loc);
             Ok(())
         }
-        ("set", "optionvalue") => set_value(b, d, at, &args, trimmed, loc),
+        ("set", "optionvalue") => set_value(b, d, at, &args, loc),
         ("set", "reservedoptionvalue") => {
             let At::Scope(scope) = at else {
                 return Err(b.error(
@@ -185,7 +185,7 @@ fn line_into(b: &mut Builder, d: &mut Defaults, line: &str, loc: Loc) -> Result<
                 ));
             };
             let ip = address(b, args.first().map(|a| &a.text), "reserved address", loc)?;
-            set_value(b, d, At::Reservation(scope, ip), &args[1..], trimmed, loc)
+            set_value(b, d, At::Reservation(scope, ip), &args[1..], loc)
         }
         ("delete", "optionvalue") | ("delete", "reservedoptionvalue") => {
             let (at, rest) = if object == "reservedoptionvalue" {
@@ -375,7 +375,6 @@ fn set_value(
     d: &Defaults,
     at: At,
     args: &[Arg],
-    raw: &str,
     loc: Loc,
 ) -> Result<(), AuditError> {
     let named = Named::of(args, d);
@@ -400,8 +399,9 @@ fn set_value(
         ty: Some(ty),
         vendor: named.vendor.as_deref(),
         user: named.user.as_deref(),
+        // The value as written, without the command and option (the model's raw text).
+        raw: values.join(" "),
         values,
-        raw: raw.to_string(),
         loc,
     })
 }

@@ -165,7 +165,8 @@ Dhcp Server \\dhcp01 Scope 10.20.30.0 set optionvalue 4 STRING vendor="MSUCClien
     let rules = config.dialect.assembly();
     let ms = evaluate(&config, rules, scope, &Client::ms_uc());
     let o43 = ms.option(43).unwrap();
-    assert_eq!(o43.bytes, b"\x01\x0cMS-UC-Client\x04\x03443".to_vec());
+    // String adds Windows' terminating NUL: the port arrives as "443\0".
+    assert_eq!(o43.bytes, b"\x01\x0cMS-UC-Client\x04\x04443\x00".to_vec());
     let port = config.settings.iter().find(|s| s.value.code == 4).unwrap();
     assert_eq!(
         (port.value.declared.clone(), port.value.at.line),

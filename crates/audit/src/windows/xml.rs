@@ -1,7 +1,7 @@
 //! `Export-DhcpServer` XML: `<DHCPServer><IPv4>` with `<Classes>`, `<OptionDefinitions>`,
 //! `<OptionValues>` (server level) and `<Scopes>`, each scope with its own `<OptionValues>` and
 //! `<Reservations>`. Values carry no type: each takes its definition's, and BinaryData values
-//! are one `<Value>0x4D</Value>` per byte (docs/audit.md §3). Elements that cannot change options
+//! are one `<Value>0x4D</Value>` per byte (docs/dhcp-servers.md §7.1). Elements that cannot change options
 //! 43 and 120 are skipped by name; scope or server policies, which condition options in ways
 //! ucprov does not evaluate, are an error at their line.
 
