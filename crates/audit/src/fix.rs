@@ -82,14 +82,17 @@ pub fn lines(
         .filter(|l| !l.trim_start().starts_with(comment) && !l.trim().is_empty())
         .collect();
     let keys = keywords(dialect, want);
-    let picked: Vec<&str> = if keys.is_empty() {
-        body
+    let picked: Vec<&str> = body
+        .iter()
+        .copied()
+        .filter(|l| keys.iter().any(|k| l.contains(k.as_str())))
+        .collect();
+    // No line of that part (a sub-option the profile does not have): the whole body.
+    if picked.is_empty() {
+        body.join("\n")
     } else {
-        body.into_iter()
-            .filter(|l| keys.iter().any(|k| l.contains(k.as_str())))
-            .collect()
-    };
-    picked.join("\n")
+        picked.join("\n")
+    }
 }
 
 #[cfg(test)]

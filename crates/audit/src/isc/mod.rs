@@ -420,6 +420,7 @@ impl Parser {
                 Ok(())
             }
             Some("match") => self.matcher(loader, &stmt[1..], at, ctx),
+            Some("allow" | "deny" | "ignore") if self.config.scopes[ctx.scope].level == Level::Pool && stmt.iter().skip(1).any(|t| matches!(&t.tok, Tok::Word(w) if matches!(w.as_str(), "members" | "known-clients" | "unknown-clients" | "known" | "unknown"))) => Err(err(loader, at, ErrorKind::Unsupported, "a pool restricted to class members or known clients: which clients it serves is not evaluated", "audit a copy without the restriction")),
             Some("spawn") => Err(err(
                 loader,
                 at,

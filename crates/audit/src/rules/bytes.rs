@@ -6,6 +6,7 @@ use ucprov_inspect::option120;
 use ucprov_inspect::option43::{self, Vendor};
 use ucprov_inspect::{Finding, Kind, Severity};
 use ucprov_wire::sip_servers::ENCODING_ADDRESSES;
+use ucprov_wire::vendor::VendorOptions;
 
 use super::Ctx;
 use crate::fix::Want;
@@ -22,11 +23,25 @@ pub fn check(ctx: &Ctx) -> Vec<Finding> {
                 .into_iter()
                 .filter(|f| f.severity >= Severity::Warning)
             {
+                // The sub-option holding the finding's first byte, else the one its field names
+                // (`sub-option 3 (WebServerFqdn)`: the code is the first word).
+                let walked = VendorOptions::parse(&o43.bytes);
                 let code = f
-                    .field
-                    .as_deref()
-                    .and_then(|x| x.strip_prefix("sub-option "))
-                    .and_then(|c| c.parse::<u8>().ok());
+                    .offset
+                    .and_then(|at| {
+                        walked
+                            .items
+                            .iter()
+                            .find(|s| s.offset <= at && at < s.offset + 2 + s.value.len())
+                            .map(|s| s.code)
+                    })
+                    .or_else(|| {
+                        f.field
+                            .as_deref()
+                            .and_then(|x| x.strip_prefix("sub-option "))
+                            .and_then(|c| c.split_whitespace().next())
+                            .and_then(|c| c.parse::<u8>().ok())
+                    });
                 let setting = code
                     .and_then(|c| {
                         o43.settings.iter().copied().find(|&i| {

@@ -13,6 +13,10 @@ use crate::model::{Data, ValueType, DHCP4};
 /// Text that is hex written by hand: colon- or space-separated octets, or `0x…`.
 pub fn looks_like_hex(raw: &str) -> bool {
     let t = raw.trim();
+    let t = t
+        .strip_prefix('"')
+        .and_then(|x| x.strip_suffix('"'))
+        .unwrap_or(t);
     let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_hexdigit());
     if let Some(rest) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         return digits(rest);
@@ -24,6 +28,11 @@ pub fn looks_like_hex(raw: &str) -> bool {
             && t.len().is_multiple_of(2)
             && digits(t)
             && t.bytes().any(|b| b.is_ascii_digit()))
+}
+
+/// Text as declared, or as dnsmasq guessed it (contiguous hex without colons is text there).
+fn is_text(t: &ValueType) -> bool {
+    matches!(t, ValueType::Text | ValueType::Guessed("text"))
 }
 
 pub fn check(ctx: &Ctx) -> Vec<Finding> {
@@ -59,7 +68,9 @@ fn judge(ctx: &Ctx, setting: usize) -> Option<Finding> {
             v.declared,
             ValueType::Integer(_) | ValueType::Ipv4 | ValueType::Fqdn
         ) || (matches!(v.declared, ValueType::Guessed(_))
-            && !bytes.iter().all(|b| (0x20..=0x7E).contains(b)));
+            && !bytes.iter().all(|b| (0x20..=0x7E).contains(b)))
+            // Text the server sends with a NUL of its own (Windows String options).
+            || (v.declared == ValueType::Text && bytes.last() == Some(&0) && !v.raw.contains('\0'));
         if (1..=5).contains(&v.code) && typed_wrong {
             return Some(
                 Finding::error(
@@ -75,7 +86,7 @@ fn judge(ctx: &Ctx, setting: usize) -> Option<Finding> {
                 .fix(ctx.fix(Want::SubOption(v.code))),
             );
         }
-        if v.declared == ValueType::Text && looks_like_hex(&v.raw) {
+        if is_text(&v.declared) && looks_like_hex(&v.raw) {
             return Some(text_hex(
                 ctx,
                 v.code,
@@ -87,7 +98,7 @@ fn judge(ctx: &Ctx, setting: usize) -> Option<Finding> {
         return None;
     }
     match (v.code, &v.declared) {
-        (43 | 120, ValueType::Text) if looks_like_hex(&v.raw) => Some(text_hex(
+        (43 | 120, t) if is_text(t) && looks_like_hex(&v.raw) => Some(text_hex(
             ctx,
             v.code,
             &name,

@@ -33,6 +33,12 @@ pub fn check(ctx: &Ctx) -> Vec<Finding> {
                     .fix(ctx.fix(Want::Whole)),
                 ctx.config.scopes[s.scope].at,
             )),
+            Some(o) if o.bytes != want43 && VendorOptions::parse(&o.bytes).error.is_some() => push(ctx.at_setting(
+                Finding::error(Kind::ProfileMismatch, format!("the phones' option 43 does not decode (see its error), so it is not the intended profile {}", p.profile.provisioning_url()))
+                    .field("option 43")
+                    .fix(ctx.fix(Want::Option43)),
+                o.settings[0],
+            )),
             Some(o) if o.bytes != want43 => {
                 let got = VendorOptions::parse(&o.bytes);
                 let want = VendorOptions::parse(&want43);
