@@ -450,6 +450,7 @@ async fn serve(
             eprintln!("certprov: https://{a}{path}");
         }
         metrics.push(Arc::new(move || counters.render_prometheus()));
+        metrics.push(Arc::new(svc.render_http_prometheus()));
         let reloader = svc.reloader();
         let expiry = reloader.clone();
         metrics.push(Arc::new(move || expiry.render_prometheus()));
@@ -471,6 +472,8 @@ async fn serve(
         let admin = Admin::bind(addr, metrics)
             .await
             .map_err(|e| CliError::env(format!("cannot listen on admin address {addr}: {e}")))?;
+        let bound = admin.local_addr().map_err(CliError::env)?;
+        info!(addr = %bound, "admin endpoint listening: /metrics");
         services.spawn(named("admin", admin.run(shutdown())));
     }
     let early = tokio::select! {
