@@ -118,9 +118,10 @@ async fn http<IO, H, F, B>(
     let limits = &ctx.limits;
     let mut builder = http1::Builder::new();
     builder
+        // The watcher below enforces every deadline; hyper's own head timer would only cost
+        // a timer reset per request (and needs a timer set, or hyper warns per connection).
         .timer(TokioTimer::new())
-        // A backstop only: the watcher below is stricter (its deadlines are never longer).
-        .header_read_timeout(limits.header_timeout.max(limits.idle_timeout))
+        .header_read_timeout(None)
         .keep_alive(true)
         // Not `pipeline_flush(true)`: with it, hyper 1.12 dropped the held responses when a
         // pipelined batch ran past the request cap (tests/serve.rs, the request-cap test).
