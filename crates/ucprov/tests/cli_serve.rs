@@ -617,6 +617,48 @@ fn a_renewed_certificate_is_served_after_sighup_and_a_broken_one_keeps_the_old()
 }
 
 #[test]
+fn without_a_file_sighup_renews_the_files_the_flags_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = write_pki(dir.path());
+    let file = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let (chain, cert, key) = (file("chain.pem"), file("web.pem"), file("web.key"));
+    let server = Server::start_args(&[
+        "serve",
+        "--no-dhcp",
+        "--certprov-listen",
+        "127.0.0.1:0",
+        "--certprov-https-listen",
+        "127.0.0.1:0",
+        "--ca-chain",
+        &chain,
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &key,
+    ]);
+    let line = server.wait_for("certprov: https://");
+    let https: SocketAddr = line
+        .trim_start_matches("certprov: https://")
+        .split('/')
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or_else(|| panic!("no address in {line:?}"));
+    assert_eq!(
+        peer_leaf(&tls_connect(https, &old.root_pem).unwrap()),
+        old.leaf_der
+    );
+    let new = write_pki(dir.path());
+    server.signal("HUP");
+    server.wait_for("certprov: HTTPS certificate from");
+    assert_eq!(
+        peer_leaf(&tls_connect(https, &new.root_pem).unwrap()),
+        new.leaf_der
+    );
+    server.signal("TERM");
+    server.wait_for("stopped");
+}
+
+#[test]
 fn check_reports_shadowed_sites_and_overlaps_with_their_line() {
     let text = "[[site]]\nname = \"region\"\nsubnets = [\"10.0.0.0/16\"]\nsip_servers = [\"a.contoso.com\"]\n\n[[site]]\nname = \"branch\"\nsubnets = [\"10.0.1.0/24\"]\nsip_servers = [\"b.contoso.com\"]\n";
     let file = write_config(text);

@@ -24,7 +24,8 @@ use ucprov_responder::state::{interface_index, State};
 
 /// Everything a reload renews.
 pub(super) struct Reload {
-    /// `None` when the configuration came from flags: there is nothing to re-read.
+    /// `None` when the configuration came from flags: only the certificate files the flags
+    /// name are read again.
     pub path: Option<PathBuf>,
     pub dhcp: Option<Arc<State>>,
     /// The running certificate service and the flags that override the file's table.
@@ -60,16 +61,20 @@ impl Reload {
     }
 
     async fn once(&self) {
-        let Some(path) = self.path.clone() else {
+        if self.path.is_none() && self.certprov.is_none() {
             error!("SIGHUP: nothing to reload: the configuration came from command-line flags; start with --config FILE to reload it");
             self.metrics.record(false);
             return;
-        };
-        let shown = path.display().to_string();
+        }
+        // Without a file, the flags' chain and certificate files are still read again.
+        let path = self.path.clone();
+        let shown = path.as_ref().map_or("command-line flags".to_string(), |p| {
+            p.display().to_string()
+        });
         info!(path = %shown, "SIGHUP: reloading");
-        let want_dhcp = self.dhcp.is_some();
+        let want_dhcp = self.dhcp.is_some() && path.is_some();
         let certprov = self.certprov.clone();
-        let job = move || load(&path, want_dhcp, certprov);
+        let job = move || load(path.as_deref(), want_dhcp, certprov);
         let ok = match off_thread(&self.readers, &shown, RELOAD_TIMEOUT, job).await {
             Err(e) => {
                 error!(path = %shown, error = %e, "{REJECTED}");
@@ -104,6 +109,7 @@ impl Reload {
                     );
                 }
             }
+            (Some(_), None) => info!(path, "DHCP configuration from flags: unchanged"),
             _ => info!(path, "configuration reloaded"),
         }
         match (&self.certprov, loaded.certprov) {
@@ -133,25 +139,28 @@ impl Reload {
     }
 }
 
-/// The blocking part, on the reload thread: read the file once, check it whole, load the
-/// certificate files it names. Errors are whole log lines: the file, what, the fix.
+/// The blocking part, on the reload thread: read the file once (when there is one), check it
+/// whole, load the certificate files it (or the flags) name. Errors are whole log lines: the
+/// file, what, the fix.
 fn load(
-    path: &Path,
+    path: Option<&Path>,
     want_dhcp: bool,
     certprov: Option<(Reloader, CertProvSettings)>,
 ) -> Result<Loaded, String> {
-    let text = read_bounded(path, MAX_CONFIG_BYTES).map_err(|e| e.to_string())?;
-    let shown = path.display();
-    // One syntax check for the whole file, so a typo is one error, not one per service.
-    Config::check_syntax(&text).map_err(|e| format!("{shown}: {e}"))?;
-    let dhcp = if want_dhcp {
-        let policy = Config::from_toml(&text).and_then(|c| Policy::new(c, interface_index));
-        Some(policy.map_err(|e| format!("{shown}: {e}"))?)
-    } else {
-        None
-    };
-    let base = path.parent().unwrap_or(Path::new(""));
-    let table = CertProvSettings::from_toml(&text, base).map_err(|e| format!("{shown}: {e}"))?;
+    let mut dhcp = None;
+    let mut table = None;
+    if let Some(path) = path {
+        let text = read_bounded(path, MAX_CONFIG_BYTES).map_err(|e| e.to_string())?;
+        let shown = path.display();
+        // One syntax check for the whole file, so a typo is one error, not one per service.
+        Config::check_syntax(&text).map_err(|e| format!("{shown}: {e}"))?;
+        if want_dhcp {
+            let policy = Config::from_toml(&text).and_then(|c| Policy::new(c, interface_index));
+            dhcp = Some(policy.map_err(|e| format!("{shown}: {e}"))?);
+        }
+        let base = path.parent().unwrap_or(Path::new(""));
+        table = CertProvSettings::from_toml(&text, base).map_err(|e| format!("{shown}: {e}"))?;
+    }
     let certprov_table = table.is_some();
     let certprov = match certprov {
         Some((reloader, flags)) => {
@@ -159,7 +168,7 @@ fn load(
                 .unwrap_or_default()
                 .overridden_by(flags)
                 .to_config()
-                .map_err(|e| format!("{shown}: {e}"))?;
+                .map_err(|e| e.to_string())?;
             Some(reloader.prepare(config))
         }
         None => None,
