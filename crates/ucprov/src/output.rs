@@ -125,6 +125,8 @@ impl Command {
             Command::Cert(crate::cmd::cert::CertCommand::Inspect(a)) => a.json,
             Command::Serve(a) => a.json,
             Command::Pcap(a) => a.json || a.json_lines,
+            Command::Audit(a) => a.json,
+            Command::Apply(a) => a.json,
             // web and watch are services, not reports; new commands opt in here.
             #[allow(unreachable_patterns)]
             _ => false,
