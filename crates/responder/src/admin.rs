@@ -64,9 +64,13 @@ impl Admin {
         self.server.stats()
     }
 
-    /// Serve until `shutdown` resolves, on the shared accept loop (`ucprov-http`).
+    /// Serve until `shutdown` resolves, on the shared accept loop (`ucprov-http`). The page
+    /// ends with the admin listener's own `ucprov_http_*` families.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        let sources = self.sources;
+        let own = self.server.stats();
+        let mut sources = Arc::unwrap_or_clone(self.sources);
+        sources.push(Arc::new(move || own.render_prometheus("admin")));
+        let sources = Arc::new(sources);
         self.server
             .serve(
                 move |req| {

@@ -95,6 +95,20 @@ fn admin_at_its_cap_keeps_certprov_and_itself_answering() {
         metrics.starts_with("HTTP/1.1 200") && metrics.contains("ucprov_certprov_requests_total"),
         "admin /metrics at its cap: {metrics}"
     );
+    // The admin page counts what its loop did: the idle clients past the cap were evicted.
+    let evicted = metrics
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix(
+                "ucprov_http_connections_closed_total{listener=\"admin\",reason=\"evicted\"} ",
+            )
+        })
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or_else(|| panic!("no admin eviction counter in /metrics: {metrics}"));
+    assert!(
+        evicted >= IDLE_CLIENTS - ADMIN_CAP,
+        "{evicted} evictions for {IDLE_CLIENTS} idle clients and a cap of {ADMIN_CAP}"
+    );
     serve.assert_running();
 
     // The idle clients leave: the admin endpoint is back to its baseline and answers.
