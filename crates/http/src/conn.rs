@@ -156,6 +156,8 @@ async fn http<IO, H, F, B>(
     let conn = builder.serve_connection(TokioIo::new(io), svc);
     tokio::pin!(conn);
     let mut draining = false;
+    let mut overtime = false;
+    let mut end = end;
     // Set once evicted after a response: hyper may still be writing it.
     let mut evicted_by: Option<Instant> = None;
     loop {
@@ -187,7 +189,16 @@ async fn http<IO, H, F, B>(
             Phase::Busy | Phase::Handshake => (end, Closed::Lifetime),
         };
         if now >= end {
-            return ctx.close(Closed::Lifetime);
+            if phase != Phase::Busy || overtime {
+                return ctx.close(Closed::Lifetime);
+            }
+            // Mid-request at the end of its life: no new request, and this one gets one
+            // more lifetime to finish (a keep-alive connection may start a long upload late).
+            overtime = true;
+            draining = true;
+            conn.as_mut().graceful_shutdown();
+            end = now + limits.connection_lifetime;
+            continue;
         }
         if now >= deadline && why != Closed::Lifetime {
             return ctx.close(why);

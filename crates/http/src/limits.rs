@@ -23,7 +23,8 @@ pub struct Limits {
     pub idle_timeout: Duration,
     /// Requests on one connection; the last one is answered with `Connection: close`.
     pub max_requests_per_connection: u32,
-    /// A connection's whole life, covering slow bodies and clients that stop reading.
+    /// A connection's life, covering slow bodies and clients that stop reading. After it the
+    /// connection takes no new request; one in flight gets one more lifetime to finish.
     pub connection_lifetime: Duration,
     /// Request line plus headers; hyper answers 431 beyond it and closes.
     pub max_header_bytes: usize,

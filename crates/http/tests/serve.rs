@@ -224,3 +224,22 @@ async fn wait_until(cond: impl Fn() -> bool) -> R {
     .await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn at_the_end_of_its_life_a_request_in_flight_is_answered_then_the_connection_closes() -> R {
+    let limits = Limits {
+        connection_lifetime: Duration::from_millis(300),
+        ..Limits::default()
+    };
+    // The answer takes 400 ms: it is still in flight when the 300 ms lifetime ends.
+    let svc = start(limits, Duration::from_millis(400)).await?;
+    let mut s = TcpStream::connect(svc.addr).await?;
+    s.write_all(b"GET /late HTTP/1.1\r\nHost: t\r\n\r\n").await?;
+    let r = read_replies(&mut s, 1).await?;
+    assert_eq!(r[0].body, b"/late");
+    assert!(closed_by_peer(&mut s).await?);
+    // An idle connection past its life is closed.
+    let mut idle = TcpStream::connect(svc.addr).await?;
+    assert!(closed_by_peer(&mut idle).await?);
+    svc.stop().await
+}
