@@ -234,7 +234,8 @@ async fn at_the_end_of_its_life_a_request_in_flight_is_answered_then_the_connect
     // The answer takes 400 ms: it is still in flight when the 300 ms lifetime ends.
     let svc = start(limits, Duration::from_millis(400)).await?;
     let mut s = TcpStream::connect(svc.addr).await?;
-    s.write_all(b"GET /late HTTP/1.1\r\nHost: t\r\n\r\n").await?;
+    s.write_all(b"GET /late HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await?;
     let r = read_replies(&mut s, 1).await?;
     assert_eq!(r[0].body, b"/late");
     assert!(closed_by_peer(&mut s).await?);
