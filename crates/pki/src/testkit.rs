@@ -79,3 +79,20 @@ pub fn chain_with_leaf(tag: &str, leaf_params: CertificateParams) -> Result<Test
         },
     })
 }
+
+/// A DER TLV with a one-byte `tag` and a definite length, for building hostile or minimal
+/// structures by hand in tests.
+pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let skip = bytes.iter().take_while(|&&b| b == 0).count();
+        out.push(0x80 | (bytes.len() - skip) as u8);
+        out.extend_from_slice(&bytes[skip..]);
+    }
+    out.extend_from_slice(content);
+    out
+}
