@@ -214,3 +214,127 @@ fn apply_keeps_pxe_and_serves_the_phones() {
         seen.o43_len, seen.o120_len, PXE_43.split(':').count()
     );
 }
+
+/// What `ucprov audit` says a client gets, checked against what kea-dhcp4 sends: every Kea
+/// file of the corpus (crates/audit/tests/corpus/kea), moved onto loopback, is served by the
+/// real server and asked by an MS-UC-Client and a PXEClient INFORM; options 43 and 120 on the
+/// wire must be the bytes the audit reported for the subnet (or absent where it reported none).
+#[test]
+#[ignore = "privileged: needs root, netns and kea-dhcp4; run by scripts/test-all"]
+fn audit_says_what_kea_sends() {
+    require_root();
+    let kea = require_tool("kea-dhcp4", "kea-dhcp4-server");
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../audit/tests/corpus/kea");
+    let mut files: Vec<_> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut compared = 0;
+    for (n, file) in files.iter().enumerate() {
+        let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
+        let dir = workdir(&format!("audit-wire-{stem}"));
+        let conf = dir.join("kea-dhcp4.conf");
+        // Onto loopback: the INFORM's ciaddr 127.0.0.1 selects the first subnet.
+        let text = std::fs::read_to_string(file)
+            .unwrap()
+            .replace(
+                "\"interfaces\": [ ]",
+                "\"interfaces\": [ \"lo\" ], \"dhcp-socket-type\": \"udp\"",
+            )
+            .replace("192.0.2.0/24", "127.0.0.0/8")
+            .replace("192.0.2.1 - 192.0.2.200", "127.0.0.10 - 127.0.0.200")
+            .replace("\"lfc-interval\": 3600", "\"persist\": false");
+        write(&conf, &text);
+        let env = [
+            ("KEA_PIDFILE_DIR", dir.clone()),
+            ("KEA_LOCKFILE_DIR", dir.clone()),
+        ];
+        let test = Command::new(&kea)
+            .arg("-t")
+            .arg(&conf)
+            .envs(env.clone())
+            .output()
+            .unwrap();
+        if !test.status.success() {
+            println!(
+                "audit-wire {stem}: kea-dhcp4 -t refuses it, not served: {}",
+                String::from_utf8_lossy(&test.stdout)
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+            );
+            continue;
+        }
+        let o = Command::new(env!("CARGO_BIN_EXE_ucprov"))
+            .args(["audit", "--json"])
+            .arg(&conf)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&o.stdout)
+            .unwrap_or_else(|e| panic!("{stem}: {e}: {}", text_of(&o)));
+        let subnet = doc["audits"][0]["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["scope"] == "127.0.0.0/8")
+            .unwrap_or_else(|| panic!("{stem}: no 127.0.0.0/8 scope in {doc}"))
+            .clone();
+        let ns = ucprov_testkit::Netns::new("audit-wire");
+        let mut server = ns.command(&kea);
+        server
+            .arg("-c")
+            .arg(&conf)
+            .args(["-p", "1067", "-P", "1068"])
+            .envs(env);
+        let mut server = Peer::spawn(server, &format!("audit-wire-{stem}"));
+        server.wait_for_log("DHCP4_STARTED", Duration::from_secs(20));
+        let (bind, to) = (([127, 0, 0, 1], 1068).into(), ([127, 0, 0, 1], 1067).into());
+        let mac = [0x02, 0, 0, 0, 0x45, n as u8];
+        let hex = |b: Option<Vec<u8>>| {
+            b.map_or(Value::Null, |b| {
+                Value::String(ucprov_wire::hex::HexStyle::CONTIGUOUS.format(&b))
+            })
+        };
+        let ms = ask(&ns, bind, to, mac, MS_UC_CLIENT);
+        assert_eq!(
+            hex(option43(&ms)),
+            subnet["option43"]["hex"],
+            "{stem}: MS-UC-Client option 43"
+        );
+        assert_eq!(
+            hex(option(&ms, 120)),
+            subnet["option120"]["hex"],
+            "{stem}: MS-UC-Client option 120"
+        );
+        let pxe = ask(&ns, bind, to, mac, PXE_CLIENT);
+        let reported = subnet["others"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["client"] == PXE_CLIENT)
+            .map(|c| c["option43"]["hex"].clone())
+            .unwrap_or(Value::Null);
+        assert_eq!(hex(option43(&pxe)), reported, "{stem}: PXEClient option 43");
+        server.assert_running();
+        compared += 1;
+        println!(
+            "audit-wire {stem}: kea-dhcp4 sends what audit reports (MS 43 {}, 120 {}, PXE 43 {})",
+            !subnet["option43"].is_null(),
+            !subnet["option120"].is_null(),
+            !reported.is_null()
+        );
+    }
+    assert!(compared >= 8, "only {compared} corpus files served");
+}
+
+fn text_of(o: &Output) -> String {
+    text(o)
+}
+
+fn option(reply: &ucprov_testkit::Reply, code: u8) -> Option<Vec<u8>> {
+    let p = Packet::new_checked(&reply.bytes[..]).unwrap();
+    let o: OptionSet<'_> = p.options().unwrap();
+    o.get(code).map(|c| c.into_owned())
+}
