@@ -10,6 +10,7 @@
 //! address = "0.0.0.0"
 //! port = 67
 //! interfaces = ["eth0"]          # empty or absent: every interface
+//! workers = 4                    # receive sockets (SO_REUSEPORT); absent: one per core
 //!
 //! [vendor_class]
 //! value = "MS-UC-Client"
@@ -96,6 +97,21 @@ pub struct Listen {
     pub port: u16,
     /// Interface names to answer on; empty means all.
     pub interfaces: Vec<String>,
+    /// Receive workers, each with its own SO_REUSEPORT socket; `None`: one per core.
+    pub workers: Option<usize>,
+}
+
+/// More workers than this is a typo, not a machine.
+pub const MAX_WORKERS: usize = 1024;
+
+impl Listen {
+    /// The worker count in force: the configured one, else the number of cores the process
+    /// may run on (1 when that cannot be read).
+    pub fn worker_count(&self) -> usize {
+        self.workers.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        })
+    }
 }
 
 impl Default for Listen {
@@ -104,6 +120,7 @@ impl Default for Listen {
             address: Ipv4Addr::UNSPECIFIED,
             port: SERVER_PORT,
             interfaces: Vec::new(),
+            workers: None,
         }
     }
 }
@@ -185,6 +202,9 @@ struct FileToml {
     /// The certificate provisioning service's table, read by `ucprov serve` itself.
     #[serde(default, rename = "certprov")]
     _certprov: Option<serde::de::IgnoredAny>,
+    /// The process's own settings (the user to run as), read by `ucprov serve` itself.
+    #[serde(default, rename = "service")]
+    _service: Option<serde::de::IgnoredAny>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -194,6 +214,7 @@ struct ListenToml {
     port: Option<u16>,
     #[serde(default)]
     interfaces: Vec<String>,
+    workers: Option<i64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -316,12 +337,27 @@ impl ListenToml {
                 ));
             }
         }
+        let workers = self.workers.map(check_workers).transpose()?;
         Ok(Listen {
             address: self.address.unwrap_or(Ipv4Addr::UNSPECIFIED),
             port: self.port.unwrap_or(SERVER_PORT),
             interfaces: self.interfaces,
+            workers,
         })
     }
+}
+
+/// `[listen] workers`: 1 to [`MAX_WORKERS`].
+fn check_workers(n: i64) -> Result<usize, ConfigError> {
+    usize::try_from(n)
+        .ok()
+        .filter(|n| (1..=MAX_WORKERS).contains(n))
+        .ok_or_else(|| {
+            ConfigError::invalid(
+                "listen.workers",
+                format!("{n} is not a worker count: give 1 to {MAX_WORKERS}, or leave it out for one per core"),
+            )
+        })
 }
 
 impl VendorClassToml {
@@ -498,6 +534,25 @@ sub = [{ code = 10, hex = "00C8" }, { code = 220, text = "NAP" }]
         assert!(e.starts_with("default.sip_servers"), "{e}");
         let e = err("[default]\nsip_servers = [\"a.b\"]\n[listen]\ninterfaces = [\"\"]\n");
         assert!(e.starts_with("listen.interfaces[0]"), "{e}");
+    }
+
+    #[test]
+    fn workers_are_one_to_the_cap_or_one_per_core() {
+        let with =
+            |w: &str| format!("[default]\nsip_servers = [\"a.b\"]\n[listen]\nworkers = {w}\n");
+        assert_eq!(
+            Config::from_toml(&with("3")).unwrap().listen.worker_count(),
+            3
+        );
+        for bad in ["0", "-1", "1025"] {
+            let e = err(&with(bad));
+            assert!(
+                e.starts_with("listen.workers: ") && e.contains("1 to 1024"),
+                "{e}"
+            );
+        }
+        let cores = std::thread::available_parallelism().unwrap().get();
+        assert_eq!(Listen::default().worker_count(), cores);
     }
 
     #[test]

@@ -9,6 +9,7 @@
 //! - [`socket`]: the UDP socket with IP_PKTINFO and batched receive.
 //! - [`state`]: the live config, swapped whole on reload, and the counters.
 //! - [`server`]: the receive/decide/send loop; [`ratelimit`]: its per-reason log limit.
+//! - [`service`]: the `[service]` table (the account to run as); [`privilege`]: switching to an unprivileged user once the sockets are bound.
 //! - [`reload`]: bounded, off-thread reads and SIGHUP coalescing; [`admin`]: `/metrics`.
 #![forbid(unsafe_code)]
 
@@ -18,10 +19,12 @@ mod logline;
 pub mod metrics;
 pub mod overlap;
 pub mod policy;
+pub mod privilege;
 pub mod ratelimit;
 pub mod reason;
 pub mod reload;
 pub mod server;
+pub mod service;
 pub mod site;
 pub mod socket;
 pub mod state;

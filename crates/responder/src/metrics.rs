@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::RwLock;
+use std::sync::{OnceLock, RwLock};
 
 use crate::reason::Reason;
 
@@ -18,9 +18,33 @@ pub struct Metrics {
     /// Answers per site name. A site that leaves the config keeps its count (counters never
     /// go back), one that joins gets an entry on its first answer.
     by_site: RwLock<BTreeMap<String, AtomicU64>>,
+    /// Per receive worker, set once when the sockets are bound: the totals above are their
+    /// sums; these show an operator how the kernel spread the load.
+    workers: OnceLock<Box<[WorkerCounts]>>,
+}
+
+/// One of a worker's counters, for rendering them in a loop.
+type WorkerCounter = fn(&WorkerCounts) -> &AtomicU64;
+
+#[derive(Debug, Default)]
+pub struct WorkerCounts {
+    pub received: AtomicU64,
+    pub answered: AtomicU64,
 }
 
 impl Metrics {
+    /// Make room for `n` workers' counters; the first call wins (the sockets are bound once).
+    pub fn set_workers(&self, n: usize) {
+        let _ = self
+            .workers
+            .set((0..n).map(|_| WorkerCounts::default()).collect());
+    }
+
+    /// Worker `i`'s counters (`None` before [`Metrics::set_workers`] or past its count).
+    pub fn worker(&self, i: usize) -> Option<&WorkerCounts> {
+        self.workers.get().and_then(|w| w.get(i))
+    }
+
     pub fn ignore(&self, reason: Reason) {
         self.ignored[reason.index()].fetch_add(1, Relaxed);
     }
@@ -96,6 +120,31 @@ impl Metrics {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", counter.load(Relaxed));
         }
+        let workers = self.workers.get().map_or(&[][..], |w| &w[..]);
+        let name = "ucprov_dhcp_workers";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Receive workers (SO_REUSEPORT sockets) serving DHCP.\n# TYPE {name} gauge\n{name} {}",
+            workers.len()
+        );
+        let per_worker: [(&str, &str, WorkerCounter); 2] = [
+            (
+                "ucprov_dhcp_worker_received_total",
+                "Datagrams each receive worker handled (a broadcast only by worker 0).",
+                |w| &w.received,
+            ),
+            (
+                "ucprov_dhcp_worker_answered_total",
+                "DHCPINFORMs each receive worker answered.",
+                |w| &w.answered,
+            ),
+        ];
+        for (name, help, counter) in per_worker {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+            for (i, w) in workers.iter().enumerate() {
+                let _ = writeln!(out, "{name}{{worker=\"{i}\"}} {}", counter(w).load(Relaxed));
+            }
+        }
         let name = "ucprov_dhcp_ignored_total";
         let _ = writeln!(
             out,
@@ -153,7 +202,14 @@ mod tests {
         m.answer("default", 10);
         m.ignore(Reason::Discover);
         m.ignore(Reason::Discover);
+        m.set_workers(2);
+        m.set_workers(5);
+        m.worker(1).unwrap().answered.fetch_add(4, Relaxed);
+        assert!(m.worker(2).is_none());
         let text = m.render_prometheus();
+        assert!(text.contains("ucprov_dhcp_workers 2\n"));
+        assert!(text.contains("ucprov_dhcp_worker_answered_total{worker=\"0\"} 0\n"));
+        assert!(text.contains("ucprov_dhcp_worker_answered_total{worker=\"1\"} 4\n"));
         assert!(text.contains("ucprov_dhcp_received_total 3\n"));
         assert!(text.contains("ucprov_dhcp_answered_total 2\n"));
         assert!(text.contains("ucprov_dhcp_reply_bytes_total 310\n"));

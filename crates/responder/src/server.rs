@@ -1,5 +1,11 @@
-//! The receive, decide, send loop. One task owns the socket and its reused buffers; a bad
-//! datagram or a failed send is counted and logged, and the loop goes on.
+//! The receive, decide, send loop. One task per worker owns its socket and reused buffers; a
+//! bad datagram or a failed send is counted and logged, and the loop goes on.
+//!
+//! Workers: N sockets bound to the one address with SO_REUSEPORT, one task each, all reading
+//! the one [`State`] (so a reload reaches every worker with one swap). The kernel picks a
+//! worker per unicast datagram by hashing its source and destination address and port, so a
+//! relay's or a phone's retries always reach the same worker. A broadcast reaches every
+//! socket on the port, so only worker 0 answers broadcasts; the others drop them uncounted.
 
 use std::future::Future;
 use std::io;
@@ -19,19 +25,67 @@ use crate::state::State;
 pub struct Responder {
     socket: DhcpSocket,
     state: Arc<State>,
+    /// Index in the SO_REUSEPORT group; worker 0 also answers broadcasts.
+    worker: usize,
     /// The "ignored" line per reason. Only the receive task takes it: never contended.
     limiter: std::sync::Mutex<LogLimiter>,
 }
 
 impl Responder {
-    /// Bind the DHCP socket the current config names. Must be called inside a tokio runtime.
+    /// Bind one DHCP socket (no SO_REUSEPORT) on the address the current config names. Must
+    /// be called inside a tokio runtime.
     pub fn bind(state: Arc<State>) -> io::Result<Self> {
+        let mut workers = Self::bind_workers(state, 1)?;
+        workers
+            .responders
+            .pop()
+            .ok_or_else(|| io::Error::other("no socket bound"))
+    }
+
+    /// Bind `count` workers' sockets on the address the current config names: one plain
+    /// socket for 1, a SO_REUSEPORT group for more. Where the kernel refuses SO_REUSEPORT the
+    /// result is one worker and [`Workers::fallback`] says why. Must be called inside a tokio
+    /// runtime.
+    pub fn bind_workers(state: Arc<State>, count: usize) -> io::Result<Workers> {
         let listen = state.current().config.listen.clone();
-        let socket = DhcpSocket::bind(SocketAddrV4::new(listen.address, listen.port))?;
-        Ok(Responder {
-            socket,
-            state,
-            limiter: std::sync::Mutex::new(LogLimiter::default()),
+        let addr = SocketAddrV4::new(listen.address, listen.port);
+        let count = count.max(1);
+        let (sockets, fallback) = if count == 1 {
+            (vec![DhcpSocket::bind(addr, false)?], None)
+        } else {
+            match DhcpSocket::bind(addr, true) {
+                Ok(first) => {
+                    let mut sockets = vec![first];
+                    for _ in 1..count {
+                        sockets.push(DhcpSocket::bind(addr, true)?);
+                    }
+                    (sockets, None)
+                }
+                // ENOPROTOOPT/EINVAL: a kernel without SO_REUSEPORT (before 3.9) or a
+                // sandbox that filters it. One socket still answers everything correctly.
+                Err(e)
+                    if e.kind() != io::ErrorKind::AddrInUse
+                        && e.kind() != io::ErrorKind::PermissionDenied =>
+                {
+                    (vec![DhcpSocket::bind(addr, false)?], Some(e))
+                }
+                Err(e) => return Err(e),
+            }
+        };
+        state.metrics.set_workers(sockets.len());
+        let responders = sockets
+            .into_iter()
+            .enumerate()
+            .map(|(worker, socket)| Responder {
+                socket,
+                state: Arc::clone(&state),
+                worker,
+                limiter: std::sync::Mutex::new(LogLimiter::default()),
+            })
+            .collect();
+        Ok(Workers {
+            responders,
+            fallback,
         })
     }
 
@@ -73,7 +127,7 @@ impl Responder {
         for (reason, suppressed) in self.with_limiter(LogLimiter::flush) {
             log_suppressed(reason, suppressed);
         }
-        info!("DHCP responder stopped");
+        info!(worker = self.worker, "DHCP responder stopped");
         Ok(())
     }
 
@@ -135,7 +189,14 @@ impl Responder {
         out: &mut Vec<u8>,
     ) -> Option<Pending<'p, 'c>> {
         let metrics = &self.state.metrics;
+        if meta.broadcast && self.worker != 0 {
+            // Worker 0 got its own copy of this datagram and answers it.
+            return None;
+        }
         metrics.received.fetch_add(1, Relaxed);
+        if let Some(w) = metrics.worker(self.worker) {
+            w.received.fetch_add(1, Relaxed);
+        }
         let src = meta.arrival.source;
         if meta.truncated {
             metrics.malformed.fetch_add(1, Relaxed);
@@ -187,6 +248,9 @@ impl Responder {
         match result {
             Ok(_) => {
                 metrics.answer(site, p.len);
+                if let Some(w) = metrics.worker(self.worker) {
+                    w.answered.fetch_add(1, Relaxed);
+                }
                 info!(%mac, %ciaddr, %giaddr, vendor_class = %Text(c.vendor_class), %src, xid = %Xid(c.xid), site, %to, decision = "ack", "answered DHCPINFORM");
             }
             Err(e) => {
@@ -195,6 +259,13 @@ impl Responder {
             }
         }
     }
+}
+
+/// The bound workers of one responder.
+pub struct Workers {
+    pub responders: Vec<Responder>,
+    /// Why only one socket was bound though more workers were asked for.
+    pub fallback: Option<io::Error>,
 }
 
 /// A decided reply waiting for the batch's send.

@@ -30,6 +30,10 @@ pub struct Received {
     pub arrival: Arrival,
     /// The datagram was longer than the buffer (MSG_TRUNC).
     pub truncated: bool,
+    /// Its IP destination was not the local address it arrived on (a limited or subnet
+    /// broadcast): the kernel hands such a datagram to every socket on the port, each worker
+    /// of a SO_REUSEPORT group included, so only one worker may answer it.
+    pub broadcast: bool,
 }
 
 /// Receive buffers reused for every batch.
@@ -49,6 +53,7 @@ impl Default for RecvBatch {
                 ifindex: 0,
             },
             truncated: false,
+            broadcast: false,
         };
         RecvBatch {
             bufs: Box::new([[0; BUFFER]; BATCH]),
@@ -75,10 +80,16 @@ pub struct DhcpSocket {
 
 impl DhcpSocket {
     /// Bind with SO_REUSEADDR (so a real DHCP server on the same host can share the port for
-    /// broadcasts), SO_BROADCAST and IP_PKTINFO. Must be called inside a tokio runtime.
-    pub fn bind(addr: SocketAddrV4) -> io::Result<Self> {
+    /// broadcasts), SO_BROADCAST and IP_PKTINFO; with `reuse_port`, also SO_REUSEPORT, so
+    /// several sockets of this process form one group the kernel spreads unicast datagrams
+    /// over (by a hash of source and destination address and port: one client's retries all
+    /// reach the same socket). Must be called inside a tokio runtime.
+    pub fn bind(addr: SocketAddrV4, reuse_port: bool) -> io::Result<Self> {
         let socket = Socket::new(Domain::IPV4, Type::DGRAM, Some(Protocol::UDP))?;
         socket.set_reuse_address(true)?;
+        if reuse_port {
+            socket.set_reuse_port(true)?;
+        }
         socket.set_broadcast(true)?;
         socket.set_nonblocking(true)?;
         // Room for bursts (a branch office's phones booting after a power cut); the kernel
@@ -133,11 +144,13 @@ impl DhcpSocket {
                 local: Ipv4Addr::UNSPECIFIED,
                 ifindex: 0,
             };
+            let mut destination = Ipv4Addr::UNSPECIFIED;
             if let Ok(cmsgs) = msg.cmsgs() {
                 for cmsg in cmsgs {
                     if let ControlMessageOwned::Ipv4PacketInfo(info) = cmsg {
                         arrival.local = Ipv4Addr::from(u32::from_be(info.ipi_spec_dst.s_addr));
                         arrival.ifindex = u32::try_from(info.ipi_ifindex).unwrap_or(0);
+                        destination = Ipv4Addr::from(u32::from_be(info.ipi_addr.s_addr));
                     }
                 }
             }
@@ -145,6 +158,7 @@ impl DhcpSocket {
                 len: msg.bytes,
                 arrival,
                 truncated: msg.flags.contains(MsgFlags::MSG_TRUNC),
+                broadcast: is_broadcast(destination, arrival.local),
             };
             count += 1;
         }
@@ -226,5 +240,26 @@ impl DhcpSocket {
         )
         .map_err(io::Error::from)?;
         Ok(results.count())
+    }
+}
+
+/// Whether a datagram sent to `destination` that arrived for our `local` address reached
+/// every socket on the port: anything but a unicast to that address (255.255.255.255, a
+/// subnet broadcast such as 10.1.0.255). With no packet info both are unspecified: unicast.
+pub fn is_broadcast(destination: Ipv4Addr, local: Ipv4Addr) -> bool {
+    destination.is_broadcast() || destination != local
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_unicast_to_the_arrival_address_is_not_shared() {
+        let local = Ipv4Addr::new(10, 1, 0, 1);
+        assert!(!is_broadcast(local, local));
+        assert!(is_broadcast(Ipv4Addr::BROADCAST, local));
+        assert!(is_broadcast(Ipv4Addr::new(10, 1, 0, 255), local));
+        assert!(!is_broadcast(Ipv4Addr::UNSPECIFIED, Ipv4Addr::UNSPECIFIED));
     }
 }

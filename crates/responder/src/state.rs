@@ -74,7 +74,8 @@ impl State {
         let reloaded = Reloaded {
             sites: policy.config.sites.sites.len(),
             listen_changed: old.config.listen.address != policy.config.listen.address
-                || old.config.listen.port != policy.config.listen.port,
+                || old.config.listen.port != policy.config.listen.port
+                || old.config.listen.workers != policy.config.listen.workers,
             admin_changed: old.config.admin != policy.config.admin,
         };
         let new = Arc::new(policy);

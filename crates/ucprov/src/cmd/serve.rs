@@ -15,7 +15,7 @@ use clap::{Args, ValueEnum};
 use tokio::signal::unix::SignalKind;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
-use tracing::{error, info};
+use tracing::{error, info, warn};
 use ucprov_certprov::{CertProvConfig, CertProvSettings};
 use ucprov_inspect::finding::Finding;
 use ucprov_inspect::rules::input::{profile_warnings, Input};
@@ -23,8 +23,10 @@ use ucprov_responder::admin::{Admin, MetricsSource};
 use ucprov_responder::config::{Config, ConfigError};
 use ucprov_responder::overlap::site_findings;
 use ucprov_responder::policy::Policy;
+use ucprov_responder::privilege::{self, Account};
 use ucprov_responder::reload::{read_bounded, ReloadMetrics, MAX_CONFIG_BYTES};
 use ucprov_responder::server::Responder;
+use ucprov_responder::service::Service as ServiceSettings;
 use ucprov_responder::state::{interface_index, State};
 
 use crate::cmd::cert::CertProvArgs;
@@ -105,6 +107,21 @@ pub struct ServeArgs {
 
     #[command(flatten)]
     pub certprov_args: CertProvArgs,
+
+    /// Receive workers: sockets on the DHCP port with SO_REUSEPORT, one task each
+    /// [default: [listen] workers, else one per core].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
+
+    /// Once every socket is bound, switch to this user (name or uid): its groups replace
+    /// root's and every capability is dropped [default: [service] user]. Needs a start as
+    /// root; the user must be able to read --config and the certificate files for SIGHUP.
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+
+    /// With --user: the group to switch to [default: [service] group, else the user's own].
+    #[arg(long, value_name = "GROUP", requires = "user")]
+    pub group: Option<String>,
 
     /// Log line format.
     #[arg(long, value_enum, default_value_t)]
@@ -242,13 +259,27 @@ pub fn run(args: &ServeArgs) -> CliResult {
     if !findings.is_empty() {
         eprint!("{}", ucprov_inspect::finding::render(&findings, "ucprov: "));
     }
+    // Resolved before anything is bound: a missing account is a config error, not a
+    // half-started service.
+    let settings = match &file {
+        Some(f) => ServiceSettings::from_toml(&f.text)
+            .map_err(|e| CliError::invalid(format!("{}: {e}", f.path.display())))?,
+        None => ServiceSettings::default(),
+    }
+    .overridden_by(args.user.as_deref(), args.group.as_deref());
+    let account = settings
+        .user
+        .as_deref()
+        .map(|u| privilege::resolve(u, settings.group.as_deref()))
+        .transpose()
+        .map_err(CliError::invalid)?;
     init_logging(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(|e| CliError::env(format!("cannot start the runtime: {e}")))?;
     let path = file.map(|f| f.path);
-    runtime.block_on(serve(args, dhcp, certprov, path))
+    runtime.block_on(serve(args, dhcp, certprov, path, account))
 }
 
 /// `serve --check --json`'s document (docs/json.md).
@@ -398,6 +429,7 @@ async fn serve(
     dhcp: Option<Config>,
     certprov: Option<CertProvConfig>,
     path: Option<PathBuf>,
+    account: Option<Account>,
 ) -> CliResult {
     // Handlers first: until they exist, SIGHUP and SIGTERM would kill the process outright.
     let signal = |kind| tokio::signal::unix::signal(kind).map_err(CliError::env);
@@ -424,16 +456,30 @@ async fn serve(
         admin_addr = config.admin;
         let policy = Policy::new(config, interface_index).map_err(CliError::invalid)?;
         let state = Arc::new(State::new(policy, path.clone()));
-        let responder = Responder::bind(Arc::clone(&state)).map_err(|e| {
+        let count = args
+            .workers
+            .map_or_else(|| state.current().config.listen.worker_count(), usize::from);
+        let workers = Responder::bind_workers(Arc::clone(&state), count).map_err(|e| {
             CliError::env(format!(
                 "cannot listen for DHCP: {e} (port 67 needs root or CAP_NET_BIND_SERVICE; is another server bound without SO_REUSEADDR?)"
             ))
         })?;
-        let addr = responder.local_addr().map_err(CliError::env)?;
-        info!(%addr, "DHCPINFORM responder listening");
+        if let Some(e) = &workers.fallback {
+            warn!(error = %e, asked = count, "SO_REUSEPORT refused: one receive socket serves every INFORM");
+        }
+        let addr = workers
+            .responders
+            .first()
+            .ok_or_else(|| CliError::env("no DHCP socket bound"))?
+            .local_addr()
+            .map_err(CliError::env)?;
+        let n = workers.responders.len();
+        info!(%addr, workers = n, "DHCPINFORM responder listening");
         let source = Arc::clone(&state);
         metrics.push(Arc::new(move || source.metrics.render_prometheus()));
-        services.spawn(named("dhcp", responder.run(shutdown())));
+        for responder in workers.responders {
+            services.spawn(named("dhcp", responder.run(shutdown())));
+        }
         dhcp_state = Some(state);
     }
     let mut certprov_reloader = None;
@@ -476,6 +522,17 @@ async fn serve(
         info!(addr = %bound, "admin endpoint listening: /metrics");
         services.spawn(named("admin", admin.run(shutdown())));
     }
+    // Every socket is bound (DHCP, CertProv, admin): root is no longer needed.
+    match &account {
+        Some(account) => {
+            let dropped = privilege::drop_to(account).map_err(CliError::env)?;
+            info!(user = %account.user, %dropped, "running as an unprivileged user; capabilities dropped");
+        }
+        None if nix_is_root() => warn!(
+            "running as root with every capability: set [service] user = \"ucprov\" (or --user) to switch after binding, or run from deploy/ucprov.service (DynamicUser, CAP_NET_BIND_SERVICE only)"
+        ),
+        None => {}
+    }
     let early = tokio::select! {
         _ = term.recv() => None,
         _ = tokio::signal::ctrl_c() => None,
@@ -512,4 +569,16 @@ fn failure(ended: Result<Service, tokio::task::JoinError>) -> Option<String> {
         }
         Err(e) => Some(format!("a service panicked: {e}")),
     }
+}
+
+fn nix_is_root() -> bool {
+    // /proc/self/status's Uid line: real, effective, saved, filesystem.
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("Uid:"))
+                .map(|ids| ids.split_whitespace().nth(1) == Some("0"))
+        })
+        .unwrap_or(false)
 }
