@@ -70,9 +70,11 @@ pub(crate) async fn serve<IO, H, F, B>(
     match tls {
         None => http(io, &slot, &ctx, &mut shutdown, end).await,
         Some(acceptor) => {
-            let wait = ctx
-                .limits
-                .wait(ctx.limits.tls_handshake_timeout, ctx.pressure());
+            let wait = ctx.limits.wait(
+                ctx.limits.tls_handshake_timeout,
+                ctx.pressure(),
+                slot.spread,
+            );
             let deadline = (slot.since() + wait).min(end);
             let handshake = acceptor.accept(io);
             tokio::pin!(handshake);
@@ -148,7 +150,11 @@ async fn http<IO, H, F, B>(
                     resp.headers_mut()
                         .insert(CONNECTION, HeaderValue::from_static("close"));
                 }
-                slot.enter_idle(ctx.limits.wait(ctx.limits.idle_timeout, ctx.pressure()));
+                slot.enter_idle(ctx.limits.wait(
+                    ctx.limits.idle_timeout,
+                    ctx.pressure(),
+                    slot.spread,
+                ));
                 Ok::<_, Infallible>(resp)
             }
         })
@@ -178,11 +184,11 @@ async fn http<IO, H, F, B>(
                 (by, Closed::Evicted)
             }
             Phase::Head => (
-                slot.since() + limits.wait(limits.header_timeout, ctx.pressure()),
+                slot.since() + limits.wait(limits.header_timeout, ctx.pressure(), slot.spread),
                 Closed::HeadTimeout,
             ),
             Phase::Idle => (
-                slot.since() + limits.wait(limits.idle_timeout, ctx.pressure()),
+                slot.since() + limits.wait(limits.idle_timeout, ctx.pressure(), slot.spread),
                 Closed::IdleTimeout,
             ),
             // Busy: only the lifetime bounds it; going idle wakes us (`enter_idle`).

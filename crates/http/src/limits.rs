@@ -64,10 +64,14 @@ impl Limits {
         open >= threshold.max(1)
     }
 
-    /// `normal`, or the pressure deadline when that is shorter and `pressure` holds.
-    pub(crate) fn wait(&self, normal: Duration, pressure: bool) -> Duration {
+    /// `normal`, or under `pressure` the pressure deadline when that is shorter. The pressure
+    /// deadline is spread over 0.75–1.25× `pressure_timeout` by `spread` (0–1000, fixed per
+    /// connection): connections accepted in one burst then do not all close in one burst and
+    /// come back in one, which under a flood queued a normal client behind hundreds of them.
+    pub(crate) fn wait(&self, normal: Duration, pressure: bool, spread: u16) -> Duration {
         if pressure {
-            normal.min(self.pressure_timeout)
+            let permille = 750 + u32::from(spread.min(1000)) / 2;
+            normal.min(self.pressure_timeout * permille / 1000)
         } else {
             normal
         }
@@ -101,16 +105,15 @@ mod tests {
     }
 
     #[test]
-    fn pressure_only_ever_shortens_a_deadline() {
+    fn pressure_only_ever_shortens_a_deadline_and_spreads_it() {
         let l = Limits::default();
-        assert_eq!(
-            l.wait(Duration::from_secs(10), false),
-            Duration::from_secs(10)
-        );
-        assert_eq!(l.wait(Duration::from_secs(10), true), l.pressure_timeout);
-        assert_eq!(
-            l.wait(Duration::from_millis(300), true),
-            Duration::from_millis(300)
-        );
+        let ten = Duration::from_secs(10);
+        assert_eq!(l.wait(ten, false, 0), ten);
+        assert_eq!(l.wait(ten, true, 0), l.pressure_timeout * 3 / 4);
+        assert_eq!(l.wait(ten, true, 500), l.pressure_timeout);
+        assert_eq!(l.wait(ten, true, 1000), l.pressure_timeout * 5 / 4);
+        assert_eq!(l.wait(ten, true, u16::MAX), l.pressure_timeout * 5 / 4);
+        let short = Duration::from_millis(300);
+        assert_eq!(l.wait(short, true, 1000), short);
     }
 }

@@ -59,6 +59,8 @@ pub(crate) struct Slot {
     /// few atomic operations and no timer.
     pub wake: Notify,
     epoch: Instant,
+    /// 0–1000, fixed per connection: where its pressure deadlines fall in their range.
+    pub spread: u16,
 }
 
 impl Slot {
@@ -125,6 +127,16 @@ impl Slot {
     }
 }
 
+/// A well-mixed 0–1000 from a connection number (splitmix64's finaliser), so neighbours in
+/// one burst land far apart.
+fn spread(id: u64) -> u16 {
+    let mut z = id.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^= z >> 31;
+    u16::try_from(z % 1001).unwrap_or(500)
+}
+
 fn micros(epoch: Instant, t: Instant) -> u64 {
     u64::try_from(t.saturating_duration_since(epoch).as_micros()).unwrap_or(u64::MAX)
 }
@@ -177,6 +189,7 @@ impl Registry {
             wake_at_us: AtomicU64::new(u64::MAX),
             wake: Notify::new(),
             epoch: self.epoch,
+            spread: spread(id),
         });
         {
             let mut slots = self.lock();
@@ -247,6 +260,20 @@ impl Drop for SlotGuard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spreads_cover_the_range_evenly() {
+        let mut buckets = [0u32; 10];
+        for id in 0..10_000 {
+            let s = spread(id);
+            assert!(s <= 1000);
+            buckets[usize::from(s.min(999) / 100)] += 1;
+        }
+        assert!(
+            buckets.iter().all(|&n| (800..1200).contains(&n)),
+            "{buckets:?}"
+        );
+    }
 
     #[tokio::test(start_paused = true)]
     async fn the_longest_waiting_connection_is_evicted_never_a_busy_one() {
