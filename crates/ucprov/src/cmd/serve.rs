@@ -273,6 +273,9 @@ pub fn run(args: &ServeArgs) -> CliResult {
         .map(|u| privilege::resolve(u, settings.group.as_deref()))
         .transpose()
         .map_err(CliError::invalid)?;
+    if account.is_some() {
+        privilege::forbid_new_privileges().map_err(CliError::env)?;
+    }
     init_logging(args.log_format);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
