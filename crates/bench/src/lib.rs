@@ -11,6 +11,7 @@ pub mod load;
 pub mod procstat;
 pub mod report;
 pub mod servers;
+pub mod workers;
 
 use std::time::Duration;
 
@@ -41,8 +42,42 @@ pub fn bench_server(
     ready_timeout: Duration,
     round: usize,
 ) -> Result<ServerResult, String> {
-    let sockets = loads.first().map_or(1, |(_, l)| l.sockets);
     let running = servers::start(server, ns, setup)?;
+    measure(ns, server, running, loads, expected, ready_timeout, round)
+}
+
+/// [`bench_server`] for `ucprov serve --workers N`: the same loads against one worker count.
+pub fn bench_ucprov_workers(
+    ns: &Netns,
+    workers: u16,
+    setup: &Setup,
+    loads: &[(String, Load)],
+    expected: &Expected,
+    ready_timeout: Duration,
+    round: usize,
+) -> Result<ServerResult, String> {
+    let running = servers::start_ucprov_workers(ns, setup, workers)?;
+    measure(
+        ns,
+        Server::Ucprov,
+        running,
+        loads,
+        expected,
+        ready_timeout,
+        round,
+    )
+}
+
+fn measure(
+    ns: &Netns,
+    server: Server,
+    running: servers::Running,
+    loads: &[(String, Load)],
+    expected: &Expected,
+    ready_timeout: Duration,
+    round: usize,
+) -> Result<ServerResult, String> {
+    let sockets = loads.first().map_or(1, |(_, l)| l.sockets);
     let pid = running.pid();
     let outcome = ns.run(|| -> Result<Vec<(String, Stats)>, String> {
         let mut generator = Generator::new(sockets)?;

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use ucprov_bench::report::{self, Machine, Report};
-use ucprov_bench::{bench_server, Expected, Load, Server, Setup};
+use ucprov_bench::{bench_server, bench_ucprov_workers, workers, Expected, Load, Server, Setup};
 use ucprov_testkit::Netns;
 use ucprov_wire::profile::Provisioning;
 
@@ -57,6 +57,11 @@ struct Args {
     /// Let dnsmasq log its two lines per INFORM (default: quiet-dhcp, like WARN elsewhere).
     #[arg(long)]
     dnsmasq_log_transactions: bool,
+    /// Instead of the peers: ucprov serve with each of these worker counts (`1,2`), the
+    /// order alternating per round; writes inform-workers.md and .json. Give --sockets well
+    /// above the largest count: the kernel spreads flows (one per socket) over the workers.
+    #[arg(long, value_delimiter = ',', value_parser = clap::value_parser!(u16).range(1..=1024))]
+    workers: Vec<u16>,
 }
 
 fn main() -> ExitCode {
@@ -147,6 +152,9 @@ fn run(args: &Args) -> Result<(), String> {
     let machine = Machine::detect();
     // One namespace for every server: same loopback, same routes, same socket defaults.
     let ns = Netns::new("bench");
+    if !args.workers.is_empty() {
+        return run_workers(args, &ns, &setup, &loads, &expected, &machine, &out);
+    }
     let mut results = Vec::new();
     for round in 1..=args.rounds {
         let mut order = servers.clone();
@@ -213,5 +221,78 @@ fn run(args: &Args) -> Result<(), String> {
     }
     println!("{md}");
     eprintln!("written: {}/inform.json, inform.md", out.display());
+    Ok(())
+}
+
+/// `--workers 1,2`: ucprov alone at each worker count, in one run.
+fn run_workers(
+    args: &Args,
+    ns: &Netns,
+    setup: &Setup,
+    loads: &[(String, Load)],
+    expected: &Expected,
+    machine: &Machine,
+    out: &std::path::Path,
+) -> Result<(), String> {
+    let mut results = Vec::new();
+    for round in 1..=args.rounds {
+        let mut order = args.workers.clone();
+        let n = order.len();
+        order.rotate_left((round - 1) % n);
+        for workers in order {
+            eprintln!("round {round}: ucprov --workers {workers} …");
+            let r = bench_ucprov_workers(
+                ns,
+                workers,
+                setup,
+                loads,
+                expected,
+                Duration::from_secs(20),
+                round,
+            )?;
+            for (name, s) in &r.runs {
+                eprintln!(
+                    "  {name}: {:.0} replies/s, {} replies/CPU-s, sent {} ok {} wrong {} lost {}",
+                    s.replies_per_s,
+                    s.replies_per_cpu_s
+                        .map_or("-".into(), |v| format!("{v:.0}")),
+                    s.sent,
+                    s.ok,
+                    s.wrong,
+                    s.lost
+                );
+            }
+            results.push((workers, r));
+        }
+    }
+    let summary = workers::summarize(&args.workers, &results);
+    let md = format!(
+        "# DHCPINFORM: ucprov serve by worker count\n\nMachine: {} CPU(s), {}, Linux {}; load average before the run: {}.\n\nSettings: sockets {}, window {}, rounds {}, workers {:?}\n\n{}",
+        machine.cpus,
+        machine.model,
+        machine.kernel,
+        machine.loadavg_before,
+        args.sockets,
+        args.window,
+        args.rounds,
+        args.workers,
+        workers::markdown(&summary)
+    );
+    let json = serde_json::to_string_pretty(&serde_json::json!({
+        "machine": machine,
+        "settings": { "sockets": args.sockets, "window": args.window, "rounds": args.rounds, "workers": args.workers },
+        "results": results.iter().map(|(w, r)| serde_json::json!({ "workers": w, "result": r })).collect::<Vec<_>>(),
+        "summary": summary,
+    }))
+    .map_err(|e| format!("json: {e}"))?;
+    for (name, text) in [("inform-workers.json", &json), ("inform-workers.md", &md)] {
+        let path = out.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("write {}: {e}", path.display()))?;
+    }
+    println!("{md}");
+    eprintln!(
+        "written: {}/inform-workers.json, inform-workers.md",
+        out.display()
+    );
     Ok(())
 }

@@ -75,7 +75,7 @@ pub struct Report {
     pub ratios: Vec<Ratio>,
 }
 
-fn median_f(mut v: Vec<f64>) -> Option<f64> {
+pub fn median_f(mut v: Vec<f64>) -> Option<f64> {
     if v.is_empty() {
         return None;
     }

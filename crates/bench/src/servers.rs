@@ -102,13 +102,27 @@ pub fn start(server: Server, ns: &Netns, setup: &Setup) -> Result<Running, Strin
     std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
     let dir = std::fs::canonicalize(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     match server {
-        Server::Ucprov => start_ucprov(ns, setup, &dir),
+        Server::Ucprov => start_ucprov(ns, setup, &dir, None),
         Server::Kea => start_kea(ns, setup, &dir),
         Server::Dnsmasq => start_dnsmasq(ns, setup, &dir),
     }
 }
 
-fn start_ucprov(ns: &Netns, setup: &Setup, dir: &Path) -> Result<Running, String> {
+/// `ucprov serve --workers N` with the same config as [`Server::Ucprov`], its files under
+/// `work/ucprov-wN`.
+pub fn start_ucprov_workers(ns: &Netns, setup: &Setup, workers: u16) -> Result<Running, String> {
+    let dir = setup.work.join(format!("ucprov-w{workers}"));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let dir = std::fs::canonicalize(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    start_ucprov(ns, setup, &dir, Some(workers))
+}
+
+fn start_ucprov(
+    ns: &Netns,
+    setup: &Setup,
+    dir: &Path,
+    workers: Option<u16>,
+) -> Result<Running, String> {
     let mut v = Command::new(&setup.ucprov);
     v.arg("--version");
     let version = first_line(&output(v, "ucprov --version")?);
@@ -124,7 +138,14 @@ fn start_ucprov(ns: &Netns, setup: &Setup, dir: &Path) -> Result<Running, String
         .arg(&config)
         // WARN: no line per answered INFORM, as in production at that level.
         .env("RUST_LOG", "warn");
-    let peer = Peer::spawn(c, "bench-ucprov");
+    let log = match workers {
+        Some(n) => {
+            c.args(["--workers", &n.to_string()]);
+            format!("bench-ucprov-w{n}")
+        }
+        None => "bench-ucprov".to_string(),
+    };
+    let peer = Peer::spawn(c, &log);
     Ok(Running {
         peer,
         version,
