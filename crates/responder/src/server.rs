@@ -55,9 +55,13 @@ impl Responder {
         } else {
             match DhcpSocket::bind(addr, true) {
                 Ok(first) => {
+                    // Port 0 (tests, labs): the others join the port the kernel gave the
+                    // first, or each would get a port of its own.
+                    let port = first.local_addr()?.port();
+                    let joined = SocketAddrV4::new(*addr.ip(), port);
                     let mut sockets = vec![first];
                     for _ in 1..count {
-                        sockets.push(DhcpSocket::bind(addr, true)?);
+                        sockets.push(DhcpSocket::bind(joined, true)?);
                     }
                     (sockets, None)
                 }
