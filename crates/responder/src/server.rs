@@ -131,7 +131,7 @@ impl Responder {
         for (reason, suppressed) in self.with_limiter(LogLimiter::flush) {
             log_suppressed(reason, suppressed);
         }
-        info!(worker = self.worker, "DHCP responder stopped");
+        debug!(worker = self.worker, "receive worker stopped");
         Ok(())
     }
 
@@ -270,6 +270,33 @@ pub struct Workers {
     pub responders: Vec<Responder>,
     /// Why only one socket was bound though more workers were asked for.
     pub fallback: Option<io::Error>,
+}
+
+impl Workers {
+    /// Run every worker as a task of its own until the future each `shutdown()` call returns resolves
+    /// (called once per worker); returns when all have stopped, each having logged what its
+    /// log limiter held back, so "DHCP responder stopped" is the responder's last line. The
+    /// first worker's error, if any, is the result; the others still run to the shutdown.
+    pub async fn run<F, Fut>(self, shutdown: F) -> io::Result<()>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let count = self.responders.len();
+        let mut tasks = tokio::task::JoinSet::new();
+        for responder in self.responders {
+            tasks.spawn(responder.run(shutdown()));
+        }
+        let mut first_error = None;
+        while let Some(ended) = tasks.join_next().await {
+            let result = ended.unwrap_or_else(|e| Err(io::Error::other(e)));
+            if let Err(e) = result {
+                first_error.get_or_insert(e);
+            }
+        }
+        info!(workers = count, "DHCP responder stopped");
+        first_error.map_or(Ok(()), Err)
+    }
 }
 
 /// A decided reply waiting for the batch's send.

@@ -480,9 +480,7 @@ async fn serve(
         info!(%addr, workers = n, "DHCPINFORM responder listening");
         let source = Arc::clone(&state);
         metrics.push(Arc::new(move || source.metrics.render_prometheus()));
-        for responder in workers.responders {
-            services.spawn(named("dhcp", responder.run(shutdown())));
-        }
+        services.spawn(named("dhcp", workers.run(shutdown.clone())));
         dhcp_state = Some(state);
     }
     let mut certprov_reloader = None;
