@@ -13,7 +13,7 @@
 //! [`BODY_TIMEOUT`] ([`CAPTURE_TIMEOUT`] for a capture), and a `Host` header that names the
 //! listen address (so a DNS-rebinding page cannot use the API from another origin).
 
-mod api;
+pub mod api;
 mod fields;
 #[cfg(test)]
 mod tests;
@@ -86,7 +86,8 @@ pub struct Site {
 }
 
 impl Site {
-    fn new(addr: SocketAddr) -> Self {
+    /// The `Host` check for a page listening on `addr`.
+    pub fn new(addr: SocketAddr) -> Self {
         if addr.ip().is_unspecified() {
             return Site {
                 allowed_hosts: None,
