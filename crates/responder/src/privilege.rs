@@ -94,6 +94,11 @@ pub fn resolve(user: &str, group: Option<&str>) -> Result<Account, PrivilegeErro
     })
 }
 
+/// Whether the process runs with effective uid 0.
+pub fn is_root() -> bool {
+    geteuid().is_root()
+}
+
 /// What the process runs as after [`drop_to`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Dropped {

@@ -529,7 +529,7 @@ async fn serve(
             let dropped = privilege::drop_to(account).map_err(CliError::env)?;
             info!(user = %account.user, %dropped, "running as an unprivileged user; capabilities dropped");
         }
-        None if nix_is_root() => warn!(
+        None if privilege::is_root() => warn!(
             "running as root with every capability: set [service] user = \"ucprov\" (or --user) to switch after binding, or run from deploy/ucprov.service (DynamicUser, CAP_NET_BIND_SERVICE only)"
         ),
         None => {}
@@ -572,14 +572,3 @@ fn failure(ended: Result<Service, tokio::task::JoinError>) -> Option<String> {
     }
 }
 
-fn nix_is_root() -> bool {
-    // /proc/self/status's Uid line: real, effective, saved, filesystem.
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("Uid:"))
-                .map(|ids| ids.split_whitespace().nth(1) == Some("0"))
-        })
-        .unwrap_or(false)
-}
