@@ -25,13 +25,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 use tokio::signal::unix::SignalKind;
-use tracing::debug;
 
 use crate::exit::{CliError, CliResult};
 
@@ -153,40 +148,31 @@ impl Web {
         self.listener.local_addr()
     }
 
-    /// Serve until `shutdown` resolves, then give open connections [`GRACE`] to finish.
+    /// Serve until `shutdown` resolves, then give open connections [`GRACE`] to finish; on
+    /// the shared accept loop (`ucprov-http`: cap, deadlines, accept back-off).
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        tokio::pin!(shutdown);
-        let graceful = GracefulShutdown::new();
-        loop {
-            let (stream, peer) = tokio::select! {
-                () = &mut shutdown => break,
-                accepted = self.listener.accept() => match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        // Out of file descriptors and the like: do not spin.
-                        debug!(error = %e, "web accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
-                    }
-                },
-            };
-            let site = Arc::clone(&self.site);
-            let service = service_fn(move |req| api::respond(req, Arc::clone(&site)));
-            let conn = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
-                .serve_connection(TokioIo::new(stream), service);
-            let conn = graceful.watch(conn);
-            tokio::spawn(async move {
-                if let Err(e) = conn.await {
-                    debug!(%peer, error = %e, "web connection ended");
+        let limits = ucprov_http::Limits {
+            // A browser opens a handful of connections; a local page needs no more.
+            max_connections: 64,
+            header_timeout: HEADER_TIMEOUT,
+            // A capture upload may take CAPTURE_TIMEOUT, then its analysis.
+            connection_lifetime: CAPTURE_TIMEOUT + Duration::from_secs(30),
+            grace: GRACE,
+            ..ucprov_http::Limits::default()
+        };
+        let site = self.site;
+        let answer = move |req| {
+            let site = Arc::clone(&site);
+            async move {
+                match api::respond(req, site).await {
+                    Ok(r) => r,
+                    Err(never) => match never {},
                 }
-            });
-        }
-        tokio::select! {
-            () = graceful.shutdown() => {}
-            () = tokio::time::sleep(GRACE) => debug!("web: open connections dropped after the grace period"),
-        }
+            }
+        };
+        ucprov_http::Server::new("web", self.listener, limits)
+            .serve(answer, shutdown)
+            .await;
         Ok(())
     }
 }
