@@ -571,4 +571,3 @@ fn failure(ended: Result<Service, tokio::task::JoinError>) -> Option<String> {
         Err(e) => Some(format!("a service panicked: {e}")),
     }
 }
-
