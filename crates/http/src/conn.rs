@@ -125,6 +125,10 @@ async fn http<IO, H, F, B>(
         .timer(TokioTimer::new())
         .header_read_timeout(None)
         .keep_alive(true)
+        // A client that sends its requests and then shuts down its side (`printf … | nc -N`,
+        // scripts) still gets every answer; without this hyper closed on the read EOF and
+        // dropped the response in flight (found by the certprov_request fuzz target).
+        .half_close(true)
         // Not `pipeline_flush(true)`: with it, hyper 1.12 dropped the held responses when a
         // pipelined batch ran past the request cap (tests/serve.rs, the request-cap test).
         .pipeline_flush(false)

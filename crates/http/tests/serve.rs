@@ -35,6 +35,24 @@ async fn three_pipelined_requests_get_three_responses_in_order() -> R {
 }
 
 #[tokio::test]
+async fn a_client_that_half_closes_after_its_requests_gets_every_answer() -> R {
+    // The handler is slow, so the client's EOF arrives while both answers are pending.
+    let svc = start(Limits::default(), Duration::from_millis(50)).await?;
+    let mut s = TcpStream::connect(svc.addr).await?;
+    s.write_all(b"GET /one HTTP/1.1\r\nHost: t\r\n\r\nGET /two HTTP/1.1\r\nHost: t\r\n\r\n")
+        .await?;
+    s.shutdown().await?;
+    let replies = read_replies(&mut s, 2).await?;
+    let bodies: Vec<&[u8]> = replies.iter().map(|r| r.body.as_slice()).collect();
+    assert_eq!(bodies, [&b"/one"[..], b"/two"]);
+    assert!(
+        closed_by_peer(&mut s).await?,
+        "closed once both are answered"
+    );
+    svc.stop().await
+}
+
+#[tokio::test]
 async fn the_last_allowed_request_says_close_and_the_connection_ends() -> R {
     let limits = Limits {
         max_requests_per_connection: 2,
