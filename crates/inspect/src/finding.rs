@@ -287,7 +287,7 @@ mod tests {
             .located("dhcpd.conf", 12)
             .fix("one\ntwo");
         assert_eq!(
-            render(&[f.clone()], ""),
+            render(std::slice::from_ref(&f), ""),
             "dhcpd.conf:12: error: bad\n  fix: one\n       two\n"
         );
         let json = serde_json::to_value(&f).unwrap_or_default();
