@@ -50,17 +50,7 @@ mod tests {
 
     #[test]
     fn a_value_over_255_bytes_follows_the_platform_row() {
-        let long = format!(
-            "{}.example.com",
-            ["a".repeat(63), "b".repeat(63), "c".repeat(63)].join(".")
-        );
-        let p = ucprov_wire::profile::Provisioning::new(long, None);
-        let c = kea_with(
-            Some(MS_TEST),
-            &hex(&p.option43().unwrap()),
-            Some(&hex(&p.option120().unwrap())),
-            "",
-        );
+        let c = kea_with_long_registrar(63);
         let f = check(&Ctx::new(&c, None));
         assert!(f.iter().any(|f| f.kind == Kind::PlatformLimit), "{f:#?}");
         assert!(check(&Ctx::new(

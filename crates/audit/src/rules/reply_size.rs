@@ -61,17 +61,7 @@ mod tests {
 
     #[test]
     fn a_long_profile_overflows_576() {
-        let long = format!(
-            "{}.example.com",
-            ["a".repeat(63), "b".repeat(63), "c".repeat(40)].join(".")
-        );
-        let p = ucprov_wire::profile::Provisioning::new(long, None);
-        let c = kea_with(
-            Some(MS_TEST),
-            &hex(&p.option43().unwrap()),
-            Some(&hex(&p.option120().unwrap())),
-            "",
-        );
+        let c = kea_with_long_registrar(40);
         let f = check(&Ctx::new(&c, None));
         assert_eq!(f.len(), 1, "{f:#?}");
         assert!(check(&Ctx::new(

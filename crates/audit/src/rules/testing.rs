@@ -58,3 +58,17 @@ pub fn good120() -> String {
 pub fn hex(b: &[u8]) -> String {
     ucprov_wire::hex::HexStyle::COLON.format(b)
 }
+
+/// A Kea file whose MS-UC-Client class carries the profile for a registrar named with three
+/// long labels, the last `last_label` bytes long: long enough to cross a size limit.
+pub fn kea_with_long_registrar(last_label: usize) -> Config {
+    let long = format!(
+        "{}.example.com",
+        ["a".repeat(63), "b".repeat(63), "c".repeat(last_label)].join(".")
+    );
+    let p = ucprov_wire::profile::Provisioning::new(long, None);
+    let (Ok(o43), Ok(o120)) = (p.option43(), p.option120()) else {
+        panic!("the long profile encodes");
+    };
+    kea_with(Some(MS_TEST), &hex(&o43), Some(&hex(&o120)), "")
+}
