@@ -42,14 +42,17 @@ pub fn lex(sources: &Sources, file: FileId, text: &str) -> Result<Vec<Token>, Au
             b'"' => {
                 i += 1;
                 let mut s = Vec::new();
+                let unclosed = || {
+                    sources.error(
+                        ErrorKind::Syntax,
+                        at,
+                        "a quoted string is never closed",
+                        "add the closing double quote",
+                    )
+                };
                 loop {
                     let Some(&c) = b.get(i) else {
-                        return Err(sources.error(
-                            ErrorKind::Syntax,
-                            at,
-                            "a quoted string is never closed",
-                            "add the closing double quote",
-                        ));
+                        return Err(unclosed());
                     };
                     i += 1;
                     match c {
@@ -64,12 +67,7 @@ pub fn lex(sources: &Sources, file: FileId, text: &str) -> Result<Vec<Token>, Au
                         }
                         b'\\' => {
                             let Some(&e) = b.get(i) else {
-                                return Err(sources.error(
-                                    ErrorKind::Syntax,
-                                    at,
-                                    "a quoted string is never closed",
-                                    "add the closing double quote",
-                                ));
+                                return Err(unclosed());
                             };
                             i += 1;
                             match e {

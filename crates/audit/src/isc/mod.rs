@@ -81,6 +81,16 @@ struct Ctx {
     class: Option<usize>,
 }
 
+impl Ctx {
+    /// Inside the body of class `idx`: its settings apply wherever the class matches.
+    fn class(idx: usize) -> Self {
+        Ctx {
+            scope: 0,
+            class: Some(idx),
+        }
+    }
+}
+
 fn err(
     loader: &Loader,
     at: Loc,
@@ -238,29 +248,11 @@ impl Parser {
                     at,
                 });
                 let idx = self.config.classes.len() - 1;
-                self.block(
-                    loader,
-                    toks,
-                    pos,
-                    Ctx {
-                        scope: 0,
-                        class: Some(idx),
-                    },
-                    true,
-                )
+                self.block(loader, toks, pos, Ctx::class(idx), true)
             }
             "subclass" => {
                 let idx = self.subclass(loader, head, at)?;
-                self.block(
-                    loader,
-                    toks,
-                    pos,
-                    Ctx {
-                        scope: 0,
-                        class: Some(idx),
-                    },
-                    true,
-                )
+                self.block(loader, toks, pos, Ctx::class(idx), true)
             }
             "if" | "elsif" | "else" => Err(err(
                 loader,
