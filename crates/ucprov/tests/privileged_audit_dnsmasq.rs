@@ -8,40 +8,22 @@
 
 mod config_interop;
 
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use config_interop::*;
 use serde_json::Value;
-use ucprov_testkit::{require_root, require_tool, Netns, Peer, Reply};
-use ucprov_wire::hex::HexStyle;
-use ucprov_wire::message::Packet;
+use ucprov_testkit::{require_root, require_tool, Netns, Peer};
 
-const PXE_CLIENT: &str = "PXEClient:Arch:00000:UNDI:002001";
 const RANGE: &str = "dhcp-range=192.168.0.50,192.168.0.150,255.255.255.0,12h";
 const LOOPBACK: &str = "dhcp-range=127.0.0.0,static,255.0.0.0";
-
-fn option(reply: &Reply, code: u8) -> Value {
-    let p = Packet::new_checked(&reply.bytes[..]).unwrap();
-    let o = p.options().unwrap();
-    o.get(code).map_or(Value::Null, |b| {
-        Value::String(HexStyle::CONTIGUOUS.format(&b))
-    })
-}
 
 #[test]
 #[ignore = "privileged: needs root, netns and dnsmasq; run by scripts/test-all"]
 fn audit_says_what_dnsmasq_sends() {
     require_root();
     let dnsmasq = require_tool("dnsmasq", "dnsmasq-base");
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../audit/tests/corpus/dnsmasq");
-    let mut files: Vec<_> = std::fs::read_dir(&corpus)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "conf"))
-        .collect();
-    files.sort();
+    let files = audit_corpus("dnsmasq", |_| true);
     let mut compared = 0;
     for (n, file) in files.iter().enumerate() {
         let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
@@ -113,7 +95,7 @@ fn audit_says_what_dnsmasq_sends() {
             .iter()
             .any(|f| f["kind"] == "reply_size");
         for (code, key) in [(43, "option43"), (120, "option120")] {
-            let sent = option(&ms, code);
+            let sent = option_hex(&ms, code);
             if oversize && sent.is_null() {
                 println!("audit-dnsmasq {stem}: reply over 576 bytes: dnsmasq left option {code} out, as the reply_size warning says it may");
                 continue;
@@ -130,7 +112,11 @@ fn audit_says_what_dnsmasq_sends() {
             .iter()
             .find(|c| c["client"] == PXE_CLIENT)
             .map_or(Value::Null, |c| c["option43"]["hex"].clone());
-        assert_eq!(option(&pxe, 43), reported, "{stem}: PXEClient option 43");
+        assert_eq!(
+            option_hex(&pxe, 43),
+            reported,
+            "{stem}: PXEClient option 43"
+        );
         server.assert_running();
         compared += 1;
         println!(

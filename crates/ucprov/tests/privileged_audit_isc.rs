@@ -9,40 +9,19 @@
 mod config_interop;
 
 use std::net::SocketAddr;
-use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use config_interop::*;
 use serde_json::Value;
-use ucprov_testkit::{require_root, require_tool, Peer, Reply, VethLink};
-use ucprov_wire::hex::HexStyle;
-use ucprov_wire::message::Packet;
-
-const PXE_CLIENT: &str = "PXEClient:Arch:00000:UNDI:002001";
-
-fn option(reply: &Reply, code: u8) -> Value {
-    let p = Packet::new_checked(&reply.bytes[..]).unwrap();
-    let o = p.options().unwrap();
-    o.get(code).map_or(Value::Null, |b| {
-        Value::String(HexStyle::CONTIGUOUS.format(&b))
-    })
-}
+use ucprov_testkit::{require_root, require_tool, Peer, VethLink};
 
 #[test]
 #[ignore = "privileged: needs root, netns and dhcpd (isc-dhcp-server); run by scripts/test-all"]
 fn audit_says_what_dhcpd_sends() {
     require_root();
     let dhcpd = require_tool("dhcpd", "isc-dhcp-server");
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../audit/tests/corpus/isc");
-    let mut files: Vec<_> = std::fs::read_dir(&corpus)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| {
-            p.extension().is_some_and(|e| e == "conf") && !p.to_string_lossy().contains("debian-")
-        })
-        .collect();
-    files.sort();
+    let files = audit_corpus("isc", |p| !p.to_string_lossy().contains("debian-"));
     let mut compared = 0;
     for file in &files {
         let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
@@ -107,7 +86,7 @@ fn audit_says_what_dhcpd_sends() {
             .iter()
             .any(|f| f["kind"] == "reply_size");
         for (code, key) in [(43, "option43"), (120, "option120")] {
-            let sent = option(&ms, code);
+            let sent = option_hex(&ms, code);
             if oversize && sent.is_null() {
                 println!("audit-isc {stem}: reply over 576 bytes: dhcpd left option {code} out, as the reply_size warning says it may");
                 continue;
@@ -124,7 +103,11 @@ fn audit_says_what_dhcpd_sends() {
             .iter()
             .find(|c| c["client"] == PXE_CLIENT)
             .map_or(Value::Null, |c| c["option43"]["hex"].clone());
-        assert_eq!(option(&pxe, 43), reported, "{stem}: PXEClient option 43");
+        assert_eq!(
+            option_hex(&pxe, 43),
+            reported,
+            "{stem}: PXEClient option 43"
+        );
         server.assert_running();
         compared += 1;
         println!(

@@ -23,7 +23,6 @@ use ucprov_wire::profile::Provisioning;
 /// The PXE option 43 the server serves before ucprov touches it (PXE discovery control 8 and
 /// a boot server list, as SCCM-style PXE setups send).
 const PXE_43: &str = "06:01:08:08:07:80:00:01:c0:00:02:05";
-const PXE_CLIENT: &str = "PXEClient:Arch:00000:UNDI:002001";
 const CTRL_PORT: u16 = 18043;
 
 fn kea_config(dir: &Path) -> String {

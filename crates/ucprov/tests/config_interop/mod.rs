@@ -291,3 +291,31 @@ pub const OTHER: &str = "Other";
 
 /// Two `--scope`s for the multi-scope checks: TEST-NET-1 and TEST-NET-2 (RFC 5737).
 pub const TWO_SCOPES: [&str; 4] = ["--scope", "192.0.2.0/24", "--scope", "198.51.100.0/24"];
+
+/// The vendor class of a PXE client (Intel's UNDI string), asked beside the phone so a test
+/// sees what else an option 43 setting reaches.
+pub const PXE_CLIENT: &str = "PXEClient:Arch:00000:UNDI:002001";
+
+/// Option `code` of `reply` as `ucprov audit --json` spells option bytes (contiguous hex), or
+/// null when the reply has none: the wire and the audit report compared field for field.
+pub fn option_hex(reply: &Reply, code: u8) -> serde_json::Value {
+    let p = Packet::new_checked(&reply.bytes[..]).expect("a reply we parsed once");
+    let o = p.options().expect("its options");
+    o.get(code).map_or(serde_json::Value::Null, |b| {
+        serde_json::Value::String(ucprov_wire::hex::HexStyle::CONTIGUOUS.format(&b))
+    })
+}
+
+/// The `.conf` files of `crates/audit/tests/corpus/DIALECT` that `keep` takes, sorted.
+pub fn audit_corpus(dialect: &str, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf> {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../audit/tests/corpus")
+        .join(dialect);
+    let mut files: Vec<_> = std::fs::read_dir(&corpus)
+        .expect("the audit corpus")
+        .map(|e| e.expect("a corpus entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "conf") && keep(p))
+        .collect();
+    files.sort();
+    files
+}
