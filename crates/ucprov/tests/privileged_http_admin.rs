@@ -116,9 +116,12 @@ fn admin_at_its_cap_keeps_certprov_and_itself_answering() {
         metrics.starts_with("HTTP/1.1 200") && metrics.contains("ucprov_certprov_requests_total"),
         "admin /metrics at its cap: {metrics}"
     );
+    // This scrape is one of the open connections; the ones the loop chose to make room for it
+    // (a 32nd of the cap at a time) count as open until their task has closed them.
+    let open = counter(&metrics, OPEN);
     assert!(
-        counter(&metrics, OPEN) <= ADMIN_CAP,
-        "more admin connections open than its cap of {ADMIN_CAP}: {metrics}"
+        open <= ADMIN_CAP + ADMIN_CAP / 32,
+        "{open} admin connections open, its cap is {ADMIN_CAP}: {metrics}"
     );
     // The admin page counts what its loop did. The idle clients never close, so the server
     // ended every one past the cap: evicted to make room, or closed at the head deadline,
