@@ -319,3 +319,46 @@ pub fn audit_corpus(dialect: &str, keep: impl Fn(&Path) -> bool) -> Vec<PathBuf>
     files.sort();
     files
 }
+
+/// What a real server sent against what `ucprov audit --json` reported for the same scope
+/// (`audit` is one entry of the report's `audits`, `scope` one of its `scopes`): options 43
+/// and 120 in the MS-UC-Client reply and option 43 in the PXEClient reply, byte for byte.
+/// When the audit warns `reply_size`, a server may leave an option out of a reply over 576
+/// bytes, as the warning says it may: that is printed, not failed. `peer` names the server
+/// in the log lines ("dhcpd"), `label` the test ("audit-isc").
+pub fn assert_sends_what_audit_reports(
+    (label, peer): (&str, &str),
+    stem: &str,
+    (audit, scope): (&serde_json::Value, &serde_json::Value),
+    (ms, pxe): (&Reply, &Reply),
+) {
+    let oversize = audit["findings"]
+        .as_array()
+        .expect("the audit's findings")
+        .iter()
+        .any(|f| f["kind"] == "reply_size");
+    for (code, key) in [(43, "option43"), (120, "option120")] {
+        let sent = option_hex(ms, code);
+        if oversize && sent.is_null() {
+            println!("{label} {stem}: reply over 576 bytes: {peer} left option {code} out, as the reply_size warning says it may");
+            continue;
+        }
+        assert_eq!(
+            sent, scope[key]["hex"],
+            "{stem}: MS-UC-Client option {code}"
+        );
+    }
+    let reported = scope["others"]
+        .as_array()
+        .expect("the scope's other clients")
+        .iter()
+        .find(|c| c["client"] == PXE_CLIENT)
+        .map_or(serde_json::Value::Null, |c| c["option43"]["hex"].clone());
+    assert_eq!(option_hex(pxe, 43), reported, "{stem}: PXEClient option 43");
+    println!(
+        "{label} {stem}: {peer} sends what audit reports (MS 43 {}, 120 {}, PXE 43 {})",
+        !scope["option43"].is_null(),
+        !scope["option120"].is_null(),
+        !reported.is_null()
+    );
+}
