@@ -10,11 +10,10 @@ mod config_interop;
 
 use std::net::SocketAddr;
 use std::process::Command;
-use std::time::Duration;
 
 use config_interop::*;
 use serde_json::Value;
-use ucprov_testkit::{require_root, require_tool, Peer, VethLink};
+use ucprov_testkit::{require_root, require_tool, VethLink};
 
 #[test]
 #[ignore = "privileged: needs root, netns and dhcpd (isc-dhcp-server); run by scripts/test-all"]
@@ -27,7 +26,6 @@ fn audit_says_what_dhcpd_sends() {
         let stem = file.file_stem().unwrap().to_string_lossy().into_owned();
         let dir = workdir(&format!("audit-isc-{stem}"));
         let conf = dir.join("dhcpd.conf");
-        let leases = dir.join("dhcpd.leases");
         // Onto the veth pair's TEST-NET-1; host names dhcpd would look up at start-up become
         // addresses (the namespace has no DNS); nothing else changes.
         let text = std::fs::read_to_string(file)
@@ -40,7 +38,6 @@ fn audit_says_what_dhcpd_sends() {
             .replace("ns1.example.org, ns2.example.org", "192.0.2.53")
             .replace("ns1.internal.example.org", "192.0.2.53");
         write(&conf, &text);
-        write(&leases, "");
         let test = Command::new(&dhcpd)
             .args(["-t", "-cf"])
             .arg(&conf)
@@ -66,17 +63,7 @@ fn audit_says_what_dhcpd_sends() {
             .unwrap_or_else(|| panic!("{stem}: no 192.0.2.0 scope in {doc}"))
             .clone();
         let link = VethLink::new();
-        let mut server = link.server.command(&dhcpd);
-        server
-            .args(["-4", "-f", "-d", "-cf"])
-            .arg(&conf)
-            .arg("-lf")
-            .arg(&leases)
-            .arg("-pf")
-            .arg(dir.join("dhcpd.pid"))
-            .arg(&link.server_if);
-        let mut server = Peer::spawn(server, &format!("audit-isc-{stem}"));
-        server.wait_for_log("Server starting service", Duration::from_secs(20));
+        let mut server = spawn_dhcpd(&dhcpd, &link, (&conf, &dir), &format!("audit-isc-{stem}"));
         let bind: SocketAddr = (link.client_ip, 68).into();
         let to: SocketAddr = (link.server_ip, 67).into();
         let ms = ask(&link.client, bind, to, link.client_mac, MS_UC_CLIENT);

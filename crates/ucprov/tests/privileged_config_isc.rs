@@ -5,10 +5,9 @@
 mod config_interop;
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
 use config_interop::*;
-use ucprov_testkit::{require_root, require_tool, Peer, VethLink};
+use ucprov_testkit::{require_root, require_tool, VethLink};
 
 #[test]
 #[ignore = "privileged: needs root, netns and dhcpd (isc-dhcp-server); run by scripts/test-all"]
@@ -18,26 +17,19 @@ fn isc_dhcpd_serves_the_generated_config() {
     for case in cases() {
         let dir = workdir(&format!("isc-{}", case.name));
         let conf = dir.join("dhcpd.conf");
-        let leases = dir.join("dhcpd.leases");
         let out = ucprov_config("isc-dhcpd", &case.fqdn, &["--scope", "192.0.2.0/24"]);
         write(&conf, &generated(&out));
-        write(&leases, "");
         let mut check = std::process::Command::new(&dhcpd);
         check.args(["-t", "-cf"]).arg(&conf);
         check_with(check, "dhcpd -t -cf");
 
         let link = VethLink::new();
-        let mut server = link.server.command(&dhcpd);
-        server
-            .args(["-4", "-f", "-d", "-cf"])
-            .arg(&conf)
-            .arg("-lf")
-            .arg(&leases)
-            .arg("-pf")
-            .arg(dir.join("dhcpd.pid"))
-            .arg(&link.server_if);
-        let mut peer = Peer::spawn(server, &format!("config-isc-{}", case.name));
-        peer.wait_for_log("Server starting service", Duration::from_secs(20));
+        let mut peer = spawn_dhcpd(
+            &dhcpd,
+            &link,
+            (&conf, &dir),
+            &format!("config-isc-{}", case.name),
+        );
         let bind: SocketAddr = (link.client_ip, 68).into();
         let to: SocketAddr = (link.server_ip, 67).into();
         let p = case.provisioning();

@@ -362,3 +362,27 @@ pub fn assert_sends_what_audit_reports(
         !reported.is_null()
     );
 }
+
+/// ISC dhcpd in the foreground on `link`'s server side with `conf`, an empty lease file and
+/// its pid file in `dir`, once it says it serves. `name` labels the peer's log artifact.
+pub fn spawn_dhcpd(
+    dhcpd: &Path,
+    link: &ucprov_testkit::VethLink,
+    (conf, dir): (&Path, &Path),
+    name: &str,
+) -> ucprov_testkit::Peer {
+    let leases = dir.join("dhcpd.leases");
+    write(&leases, "");
+    let mut server = link.server.command(dhcpd);
+    server
+        .args(["-4", "-f", "-d", "-cf"])
+        .arg(conf)
+        .arg("-lf")
+        .arg(&leases)
+        .arg("-pf")
+        .arg(dir.join("dhcpd.pid"))
+        .arg(&link.server_if);
+    let mut peer = ucprov_testkit::Peer::spawn(server, name);
+    peer.wait_for_log("Server starting service", Duration::from_secs(20));
+    peer
+}
