@@ -378,3 +378,22 @@ fn oversized_standard_input_is_an_error_not_a_truncation() {
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("'Z' is not a hex digit"), "{}", r.stderr);
 }
+
+/// One `*` line and a far offset used to be expanded before any bound was checked: the
+/// `paste` fuzz target's input below asked for 1.4 GB. It is refused at the offset's line.
+#[test]
+fn a_repeat_past_one_frame_is_refused_before_it_is_expanded() {
+    let zeros = "00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|";
+    let paste = format!("00000030  {zeros}\n*\n551615e0  {zeros}\n");
+    let r = ucprov_stdin(&["decode", "-"], Some(&paste));
+    assert_eq!(r.code, 1, "stdout: {}\nstderr: {}", r.stdout, r.stderr);
+    assert!(r.stdout.is_empty(), "nothing decoded: {}", r.stdout);
+    assert!(
+        r.stderr.contains(
+            "line 3: this looks like a hexdump -C dump, but after `*` the offset 0x551615e0 \
+             would make it 1427510704 bytes, over the 65577"
+        ),
+        "{}",
+        r.stderr
+    );
+}

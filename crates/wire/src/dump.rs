@@ -34,6 +34,12 @@ impl DumpForm {
     }
 }
 
+/// The most bytes one paste may hold: an Ethernet frame around the largest UDP datagram.
+/// More is not one option, message or frame. Every other line adds bytes in proportion to
+/// its text, but one `*` line asks for as many as the next offset says, so a repeat that
+/// would pass this is refused before it is expanded.
+pub const MAX_DECODED_BYTES: usize = 65_535 + 42;
+
 /// The bytes of a dump, and where they started.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Dump {
@@ -367,6 +373,17 @@ fn fill_repeat(
             "after `*` the offset 0x{to:x} is not a whole number of repeated lines past 0x{at:x}"
         ),
         })?;
+    let total = bytes.len().saturating_add(gap);
+    if total > MAX_DECODED_BYTES {
+        return Err(DumpError {
+            form,
+            line,
+            why: format!(
+                "after `*` the offset 0x{to:x} would make it {total} bytes, over the \
+                 {MAX_DECODED_BYTES} an Ethernet frame with the largest UDP datagram can have"
+            ),
+        });
+    }
     for _ in 0..gap / row.len() {
         bytes.extend_from_slice(row);
     }
@@ -430,6 +447,27 @@ mod tests {
         assert_eq!(&d.bytes[16..], &[1, 2]);
         let bad = "000000 00 00 00 00\n*\n00000e 01\n00000f\n";
         assert!(matches!(parse_dump(bad), Some(Err(_))));
+    }
+
+    /// Found by the `paste` fuzz target: one `*` and a far offset asked for 2 GiB.
+    #[test]
+    fn a_star_may_not_expand_past_one_frame() {
+        let row = "00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|";
+        let dump = |to: usize| format!("00000000  {row}\n*\n{to:08x}  {row}\n");
+        // Repeats up to 0x10000 and one last line: 65,552 bytes. 0x10030 (65,584) is over.
+        assert_eq!(read_ok(&dump(0x10000)).bytes.len(), 0x10010);
+        for to in [0x10030, 0x5516_15e0, usize::MAX & !0xf] {
+            let Some(Err(e)) = parse_dump(&dump(to)) else {
+                panic!("0x{to:x} was read")
+            };
+            assert_eq!(e.line, 3);
+            assert!(
+                e.to_string().contains(&format!(
+                    "after `*` the offset 0x{to:x} would make it {to} bytes, over the 65577"
+                )),
+                "{e}"
+            );
+        }
     }
 
     #[test]

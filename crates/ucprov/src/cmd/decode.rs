@@ -105,10 +105,10 @@ pub fn run(args: &DecodeArgs) -> CliResult {
     Ok(())
 }
 
-/// The most bytes one paste may decode to: an Ethernet frame around the largest UDP
-/// datagram. More is not one option, message or frame, and annotating it row by row would
-/// cost hundreds of bytes of memory per input byte.
-pub const MAX_DECODED_BYTES: usize = 65_535 + 42;
+/// The most bytes one paste may decode to (the dump reader's bound on `*`, applied here to
+/// plain hex too): annotating more row by row would cost hundreds of bytes of memory per
+/// input byte.
+pub use ucprov_wire::dump::MAX_DECODED_BYTES;
 
 /// The bytes of a paste: a tool's hex dump when it has one's layout, else plain hex.
 pub fn read_paste(text: &str) -> Result<(Vec<u8>, Option<DumpForm>), String> {
