@@ -449,7 +449,7 @@ mod tests {
         assert!(matches!(parse_dump(bad), Some(Err(_))));
     }
 
-    /// Found by the `paste` fuzz target: one `*` and a far offset asked for 2 GiB.
+    /// Found by the `paste` fuzz target: one `*` and a far offset asked for 1.4 GB.
     #[test]
     fn a_star_may_not_expand_past_one_frame() {
         let row = "00 00 00 00 00 00 00 00  00 00 00 00 00 00 00 00  |................|";

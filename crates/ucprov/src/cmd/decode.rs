@@ -6,7 +6,7 @@ use std::io::Read;
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 use ucprov_inspect::frame::{dhcp_in, Stripped};
-use ucprov_wire::dump::{parse_dump, DumpForm};
+use ucprov_wire::dump::{parse_dump, DumpForm, MAX_DECODED_BYTES};
 use ucprov_wire::hex::parse_hex;
 use ucprov_wire::message::{code, Packet};
 use ucprov_wire::options::{OptionSet, Region};
@@ -105,12 +105,9 @@ pub fn run(args: &DecodeArgs) -> CliResult {
     Ok(())
 }
 
-/// The most bytes one paste may decode to (the dump reader's bound on `*`, applied here to
-/// plain hex too): annotating more row by row would cost hundreds of bytes of memory per
-/// input byte.
-pub use ucprov_wire::dump::MAX_DECODED_BYTES;
-
-/// The bytes of a paste: a tool's hex dump when it has one's layout, else plain hex.
+/// The bytes of a paste: a tool's hex dump when it has one's layout, else plain hex. The dump
+/// reader's frame bound applies to plain hex too: annotating more, row by row, would cost
+/// hundreds of bytes of memory per input byte.
 pub fn read_paste(text: &str) -> Result<(Vec<u8>, Option<DumpForm>), String> {
     let (bytes, form) = match parse_dump(text) {
         Some(Ok(d)) => (d.bytes, Some(d.form)),
